@@ -1,0 +1,1 @@
+"""One module per `vllm-wizard` subcommand, each with `run(args) -> exit code`."""

@@ -1,0 +1,85 @@
+"""Diagnostics as plain data, shared by the CLI (`check`) and the language server.
+
+A diagnostic carries a stable `code` (users filter on it, code actions dispatch on it) and
+optional `data` holding what a quick fix needs (a canonical spelling, a suggested value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from vllm_wizard.profile.positions import Range
+
+
+class Severity(IntEnum):
+    """LSP's numbering, so the server passes it through unchanged."""
+
+    ERROR = 1
+    WARNING = 2
+    INFO = 3
+    HINT = 4
+
+    @property
+    def label(self) -> str:
+        """The word the CLI prints: error, warning, info or hint."""
+        return self.name.lower()
+
+
+class Code(StrEnum):
+    """Stable diagnostic codes. Never rename one: users' scripts and editors filter on them."""
+
+    ENCODING = "encoding"
+    YAML_SYNTAX = "yaml-syntax"
+    YAML_TAB = "yaml-tab"
+    MULTIPLE_DOCUMENTS = "multiple-documents"
+    DUPLICATE_KEY = "duplicate-key"
+    ALIAS_EXPANSION = "alias-expansion"
+    EMPTY_PROFILE = "empty-profile"
+    NOT_A_MAPPING = "not-a-mapping"
+    NOT_A_PROFILE = "not-a-profile"
+    UNKNOWN_KEY = "unknown-key"
+    MISSING_FIELD = "missing-field"
+    INVALID_VALUE = "invalid-value"
+    DEPRECATED_ALIAS = "deprecated-alias"
+    UNSUPPORTED_VERSION = "unsupported-version"
+    RISKY_VALUE = "risky-value"
+    TRUST_REMOTE_CODE = "trust-remote-code"
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedInformation:
+    """Another place that contributes to a finding (e.g. the GPU behind an OOM)."""
+
+    range: Range
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding at one place in a profile."""
+
+    range: Range
+    severity: Severity
+    code: Code
+    message: str
+    data: Mapping[str, Any] | None = None
+    related: tuple[RelatedInformation, ...] = field(default_factory=tuple)
+
+    @property
+    def is_error(self) -> bool:
+        """True for error severity: `check` exits 1 and dependent stages are skipped."""
+        return self.severity is Severity.ERROR
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    """True when any diagnostic is an error."""
+    return any(d.is_error for d in diagnostics)
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[int, int, int, str]:
+    """Document order, then severity: how editors and `check` list them."""
+    start = diagnostic.range.start
+    return (start.line, start.character, int(diagnostic.severity), diagnostic.code.value)
