@@ -1,0 +1,199 @@
+// Finding the vllm-wizard language server. Pure: the process runner and the log are
+// injected, so this module runs (and is tested) without VS Code.
+
+/** Where a candidate came from, in the order they are tried. */
+export type CandidateSource = 'setting' | 'python' | 'path';
+
+export interface ServerCandidate {
+  source: CandidateSource;
+  /** What the log and messages call it, e.g. "the Python interpreter /venv/bin/python". */
+  label: string;
+  command: string;
+  /** Arguments that start the language server. */
+  args: string[];
+  /** Arguments that make it print its version and exit. */
+  versionArgs: string[];
+}
+
+export interface FoundServer extends ServerCandidate {
+  /** First line the version check printed, e.g. "vllm-wizard 0.1.0". */
+  version: string;
+}
+
+export interface DiscoveryInput {
+  /** `vllmWizard.server.path` as the user wrote it (may be empty). */
+  serverPath?: string;
+  /** Whether the workspace is trusted. Untrusted: the setting and the Python interpreter are skipped. */
+  trusted: boolean;
+  /** The selected interpreter's command line from the Python extension, e.g. ["/venv/bin/python"]. */
+  pythonCommand?: readonly string[];
+  /** Used to expand `~` and `${userHome}` in serverPath. */
+  home?: string;
+  /** Used to expand `${workspaceFolder}` in serverPath. */
+  workspaceFolder?: string;
+}
+
+export interface RunResult {
+  /** null when the process did not exit by itself (spawn error, timeout, signal). */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** Why it could not run, e.g. "spawn vllm-wizard ENOENT". */
+  error?: string;
+  timedOut?: boolean;
+}
+
+/** Runs `command args` and resolves (never rejects) with what happened. */
+export type Runner = (command: string, args: readonly string[], timeoutMs: number) => Promise<RunResult>;
+
+export type Logger = (line: string) => void;
+
+export interface Attempt {
+  candidate: ServerCandidate;
+  ok: boolean;
+  /** The version on success, the reason otherwise. */
+  detail: string;
+}
+
+export interface DiscoveryResult {
+  server?: FoundServer;
+  attempts: Attempt[];
+  /** Things the user should know that are not attempts (a setting ignored, no interpreter). */
+  notes: string[];
+}
+
+export const VERSION_CHECK_TIMEOUT_MS = 10_000;
+export const INSTALL_COMMAND = 'pip install vllm-wizard';
+export const EXECUTABLE = 'vllm-wizard';
+export const PYTHON_MODULE = 'vllm_wizard';
+export const SERVER_ARGS: readonly string[] = ['lsp', '--stdio'];
+
+/** Expands `~`, `${userHome}` and `${workspaceFolder}` in a configured path. */
+export function expandPath(raw: string, home?: string, workspaceFolder?: string): string {
+  let value = raw.trim();
+  if (home !== undefined) {
+    if (value === '~') {
+      value = home;
+    } else if (value.startsWith('~/') || value.startsWith('~\\')) {
+      value = home + value.slice(1);
+    }
+    value = value.split('${userHome}').join(home);
+  }
+  if (workspaceFolder !== undefined) {
+    value = value.split('${workspaceFolder}').join(workspaceFolder);
+  }
+  return value;
+}
+
+/** The candidates to try, first to last, and notes about what was left out. */
+export function serverCandidates(input: DiscoveryInput): { candidates: ServerCandidate[]; notes: string[] } {
+  const candidates: ServerCandidate[] = [];
+  const notes: string[] = [];
+
+  const configured = (input.serverPath ?? '').trim();
+  if (configured !== '') {
+    if (!input.trusted) {
+      notes.push(`vllmWizard.server.path (${configured}) is ignored because this workspace is not trusted.`);
+    } else {
+      const command = expandPath(configured, input.home, input.workspaceFolder);
+      candidates.push({
+        source: 'setting',
+        label: `vllmWizard.server.path ${command}`,
+        command,
+        args: [...SERVER_ARGS],
+        versionArgs: ['--version'],
+      });
+    }
+  }
+
+  const python = (input.pythonCommand ?? []).filter((part) => part !== '');
+  if (python.length > 0) {
+    if (!input.trusted) {
+      notes.push(`The selected Python interpreter (${python.join(' ')}) is not used because this workspace is not trusted.`);
+    } else {
+      const [command, ...prefix] = python;
+      candidates.push({
+        source: 'python',
+        label: `the Python interpreter ${python.join(' ')}`,
+        command,
+        args: [...prefix, '-m', PYTHON_MODULE, ...SERVER_ARGS],
+        versionArgs: [...prefix, '-m', PYTHON_MODULE, '--version'],
+      });
+    }
+  } else {
+    notes.push(`No Python interpreter from the Python extension; skipping python -m ${PYTHON_MODULE}.`);
+  }
+
+  candidates.push({
+    source: 'path',
+    label: `${EXECUTABLE} on PATH`,
+    command: EXECUTABLE,
+    args: [...SERVER_ARGS],
+    versionArgs: ['--version'],
+  });
+
+  return { candidates, notes };
+}
+
+/** Shell-like rendering of a command line, for the log. */
+export function commandLine(command: string, args: readonly string[]): string {
+  const quote = (part: string) => (part === '' || /[\s"'$`\\]/.test(part) ? JSON.stringify(part) : part);
+  return [command, ...args].map(quote).join(' ');
+}
+
+function lastLine(text: string): string {
+  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  const line = lines.length > 0 ? lines[lines.length - 1] : '';
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+function firstLine(text: string): string {
+  return text.split(/\r?\n/).map((line) => line.trim()).find((line) => line !== '') ?? '';
+}
+
+/** Why a version check failed, in one line. */
+export function describeFailure(result: RunResult, timeoutMs: number): string {
+  if (result.timedOut) {
+    return `no answer within ${timeoutMs / 1000} s`;
+  }
+  if (result.error !== undefined && result.exitCode === null) {
+    return /ENOENT/.test(result.error) ? 'not found' : result.error;
+  }
+  const output = lastLine(result.stderr) || lastLine(result.stdout);
+  const status = result.exitCode === null ? 'did not exit normally' : `exit code ${result.exitCode}`;
+  return output !== '' ? `${status}: ${output}` : status;
+}
+
+/** Tries each candidate's version check in order; the first that exits 0 wins. Logs every attempt. */
+export async function discoverServer(
+  input: DiscoveryInput,
+  run: Runner,
+  log: Logger,
+  timeoutMs: number = VERSION_CHECK_TIMEOUT_MS,
+): Promise<DiscoveryResult> {
+  const { candidates, notes } = serverCandidates(input);
+  for (const note of notes) {
+    log(note);
+  }
+  const attempts: Attempt[] = [];
+  for (const candidate of candidates) {
+    log(`Trying ${candidate.label}: ${commandLine(candidate.command, candidate.versionArgs)}`);
+    let result: RunResult;
+    try {
+      result = await run(candidate.command, candidate.versionArgs, timeoutMs);
+    } catch (err) {
+      result = { exitCode: null, stdout: '', stderr: '', error: err instanceof Error ? err.message : String(err) };
+    }
+    if (result.exitCode === 0 && !result.timedOut) {
+      const version = firstLine(result.stdout) || firstLine(result.stderr) || 'unknown version';
+      attempts.push({ candidate, ok: true, detail: version });
+      log(`  found ${version}; starting ${commandLine(candidate.command, candidate.args)}`);
+      return { server: { ...candidate, version }, attempts, notes };
+    }
+    const detail = describeFailure(result, timeoutMs);
+    attempts.push({ candidate, ok: false, detail });
+    log(`  failed: ${detail}`);
+  }
+  log(`No vLLM Wizard language server found. Install it with: ${INSTALL_COMMAND}`);
+  return { attempts, notes };
+}
