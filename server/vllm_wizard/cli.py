@@ -18,6 +18,65 @@ EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
 
 
+def _add_profile_overrides(parser: argparse.ArgumentParser) -> None:
+    """The original CLI's flag overrides; each wins over the profile (DESIGN §7)."""
+    model = parser.add_argument_group("model overrides")
+    model.add_argument("--model", "-m", metavar="ID", help="Hugging Face repo id or local folder")
+    model.add_argument("--revision", metavar="REV", help="branch, tag or commit of the repo")
+    model.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        default=None,
+        help="allow the repository's own code to run",
+    )
+    model.add_argument("--dtype", help="auto, float16, bfloat16 or float32")
+    model.add_argument("--quantization", "-q", metavar="METHOD", help="none, awq, gptq, fp8, ...")
+    model.add_argument("--kv-cache-dtype", metavar="DTYPE", help="auto, fp8, fp8_e4m3, ...")
+    model.add_argument("--max-model-len", metavar="N", help="tokens per request, or `auto`")
+    model.add_argument("--params-b", type=float, metavar="B", help="parameter count, billions")
+    model.add_argument("--vllm-version", metavar="X.Y.Z", help="the vLLM release to plan for")
+    hardware = parser.add_argument_group("hardware overrides")
+    hardware.add_argument("--gpu", metavar="NAME", help="GPU name or alias, or `auto`")
+    hardware.add_argument("--gpus", type=int, metavar="N", help="GPUs per node")
+    hardware.add_argument("--nodes", type=int, metavar="N", help="machines")
+    hardware.add_argument("--vram-gb", type=float, metavar="GIB", help="GiB per GPU (CUDA)")
+    hardware.add_argument("--interconnect", choices=("pcie", "nvlink", "unknown"))
+    hardware.add_argument(
+        "--tensor-parallel-size", "--tp", type=int, metavar="N", dest="tensor_parallel_size"
+    )
+    hardware.add_argument(
+        "--pipeline-parallel-size", "--pp", type=int, metavar="N", dest="pipeline_parallel_size"
+    )
+    workload = parser.add_argument_group("workload overrides")
+    workload.add_argument("--prompt-tokens", type=int, metavar="N")
+    workload.add_argument("--gen-tokens", type=int, metavar="N")
+    workload.add_argument("--concurrency", "-c", type=int, metavar="N")
+    workload.add_argument("--batching-mode", choices=("throughput", "latency", "balanced"))
+    policy = parser.add_argument_group("policy overrides")
+    policy.add_argument("--gpu-memory-utilization", type=float, metavar="F")
+    policy.add_argument("--overhead-gb", type=float, metavar="GIB")
+    policy.add_argument("--fragmentation-factor", type=float, metavar="F")
+    policy.add_argument("--headroom-gb", type=float, metavar="GIB")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="never ask the Hugging Face Hub (use the catalog and the local cache)",
+    )
+
+
+def _add_profile_argument(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument(
+        "profile_path",
+        nargs="?",
+        metavar="PROFILE",
+        help="the profile (`-` for standard input)",
+    )
+    parser.add_argument(
+        "-p", "--profile", dest="profile_option", metavar="PROFILE", help=argparse.SUPPRESS
+    )
+    parser.set_defaults(profile_required=required)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; subcommand modules add nothing at import time."""
     parser = argparse.ArgumentParser(
@@ -26,6 +85,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"vllm-wizard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    detect = commands.add_parser(
+        "detect",
+        help="list the local NVIDIA GPUs as vLLM sees them",
+        description="Detect local GPUs through NVML. Exit 0 with GPUs, 1 when none or no driver.",
+    )
+    detect.add_argument("--json", action="store_true", help="print JSON (a list; [] when none)")
+
+    plan = commands.add_parser(
+        "plan",
+        help="plan a deployment: memory per GPU, verdict, performance, recommendations",
+        description=(
+            "Plan a deployment from a profile, flags, or both (flags win). Exit 0 when a plan"
+            " was computed, whether it fits or not; 2 when the input is unusable."
+        ),
+    )
+    _add_profile_argument(plan, required=False)
+    plan.add_argument("--json", action="store_true", help="print plan.json")
+    plan.add_argument("--explain", action="store_true", help="show how each figure was derived")
+    _add_profile_overrides(plan)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write the deployment files: serve command, Compose, Helm values, plan.json",
+        description=(
+            "Write deployment artifacts. Exit 0 when written; 1 when refused (a changed file"
+            " without --force, a plan that does not start without --allow-infeasible); 2 when"
+            " the input is unusable."
+        ),
+    )
+    _add_profile_argument(generate, required=True)
+    generate.add_argument("-o", "--output", metavar="DIR", help="output folder")
+    generate.add_argument(
+        "--emit",
+        nargs="+",
+        metavar="TARGET",
+        choices=("command", "profile", "compose", "k8s", "docker"),
+        help="what to write (default: the profile's outputs.emit); plan.json is always written",
+    )
+    generate.add_argument("--force", action="store_true", help="replace files that differ")
+    generate.add_argument(
+        "--allow-infeasible",
+        action="store_true",
+        help="write files even when the plan says vLLM will not start",
+    )
+    _add_profile_overrides(generate)
 
     check = commands.add_parser(
         "check",
@@ -43,11 +148,27 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="text (path:line:col: severity[code] message), json, or GitHub annotations",
     )
+    check.add_argument("--offline", action="store_true", help="never ask the Hugging Face Hub")
+
+    lsp = commands.add_parser(
+        "lsp",
+        help="run the language server (stdio by default)",
+        description="Run the vLLM Wizard language server.",
+    )
+    lsp.add_argument("--stdio", action="store_true", help="speak over stdin/stdout (default)")
+    lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port (for debugging)")
+    lsp.add_argument("--log-file", metavar="PATH", help="also write the log to this file")
+    lsp.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default="info",
+        help="how much to log",
+    )
 
     schema = commands.add_parser(
-        "schema", help="print a JSON Schema", description="Print the profile's JSON Schema."
+        "schema", help="print a JSON Schema", description="Print a JSON Schema."
     )
-    schema.add_argument("which", nargs="?", choices=("profile",), default="profile")
+    schema.add_argument("which", nargs="?", choices=("profile", "plan"), default="profile")
     return parser
 
 

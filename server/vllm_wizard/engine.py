@@ -1,0 +1,340 @@
+"""The staged diagnostics engine: syntax → schema → semantic → feasibility.
+
+`vllm-wizard check`, `plan` and the language server all call `analyze`. The first two stages
+work on the text alone (`profile.engine`); the last two need the model's architecture and the
+GPU, which come from resolvers the caller passes in (so the CLI may ask the Hub while the
+language server answers from what is local and fetches in the background). An error stops
+only the stages that depend on it: an unknown key never hides the VRAM verdict.
+
+Findings from the planner name profile fields; here they become ranges in the text.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vllm_wizard.planning.findings import FieldPath, Finding, Findings, Fix, fixes_data
+from vllm_wizard.profile.diagnostics import (
+    Code,
+    Diagnostic,
+    RelatedInformation,
+    Severity,
+    sort_key,
+)
+from vllm_wizard.profile.document import Node, ParsedDocument, lookup
+from vllm_wizard.profile.engine import analyze_text
+from vllm_wizard.profile.positions import Range
+from vllm_wizard.profile.validate import key_or_value_range
+
+if TYPE_CHECKING:
+    from vllm_wizard.hardware.nvml import Detection
+    from vllm_wizard.hardware.resolve import ResolvedGpu
+    from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
+    from vllm_wizard.planning.plan import Plan
+    from vllm_wizard.profile.schema import Profile
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPending:
+    """The model is being looked up in the background (language server only)."""
+
+    model_id: str
+    message: str
+
+
+ModelResolver = Callable[[str, "str | None", "Path | None", "float | None"], Any]
+"""(model id, revision, base folder, params_b) → ResolvedModel | ModelUnresolved | ModelPending."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineContext:
+    """How the semantic stages reach the outside world."""
+
+    resolve_model: ModelResolver | None = None
+    detect: Callable[[], Detection] | None = None
+    base_dir: Path | None = None
+    """The profile's folder (relative model paths and `outputs.dir` are read from it)."""
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything known about one version of a profile's text."""
+
+    document: ParsedDocument
+    profile: Profile | None
+    diagnostics: list[Diagnostic]
+    model: Any = None
+    """ResolvedModel | ModelUnresolved | ModelPending | None (not reached)."""
+    gpu: Any = None
+    """ResolvedGpu | GpuUnresolved | None."""
+    plan: Plan | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.document.text
+
+    @property
+    def pending(self) -> bool:
+        return isinstance(self.model, ModelPending)
+
+
+class PlanCache:
+    """Plans by their inputs: an edit that changes no planning input does not re-plan."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._plans: OrderedDict[tuple[object, ...], Plan] = OrderedDict()
+
+    def get_or_plan(self, profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Plan:
+        from vllm_wizard.planning.plan import plan_profile
+
+        key = (
+            profile.model_dump_json(),
+            model.model_id,
+            model.revision,
+            model.source,
+            model.source_detail,
+            model.params_total,
+            gpu.name,
+            gpu.memory_gib,
+            gpu.source,
+            gpu.detected,
+        )
+        found = self._plans.get(key)
+        if found is not None:
+            self._plans.move_to_end(key)
+            return found
+        plan = plan_profile(profile, model, gpu)
+        self._plans[key] = plan
+        if len(self._plans) > self._size:
+            self._plans.popitem(last=False)
+        return plan
+
+
+_DEFAULT_CACHE = PlanCache()
+
+
+def analyze(
+    text: str,
+    context: EngineContext | None = None,
+    *,
+    profile_override: Callable[[Profile], Profile] | None = None,
+    cache: PlanCache | None = None,
+) -> Analysis:
+    """Every stage on `text`; never raises. Without a context, only syntax and schema run."""
+    base = analyze_text(text)
+    analysis = Analysis(base.document, base.profile, list(base.diagnostics))
+    if context is None or base.profile is None:
+        return analysis
+    profile = profile_override(base.profile) if profile_override is not None else base.profile
+    analysis.profile = profile
+    findings = Findings()
+    _resolve(analysis, profile, context, findings)
+    from vllm_wizard.hardware.resolve import ResolvedGpu
+    from vllm_wizard.models.resolve import ResolvedModel
+
+    if isinstance(analysis.model, ResolvedModel) and isinstance(analysis.gpu, ResolvedGpu):
+        plan = (cache or _DEFAULT_CACHE).get_or_plan(profile, analysis.model, analysis.gpu)
+        analysis.plan = plan
+        findings.items.extend(plan.findings)
+    analysis.findings = findings.items
+    root = analysis.document.root
+    analysis.diagnostics.extend(to_diagnostic(root, f) for f in findings.items)
+    analysis.diagnostics.sort(key=sort_key)
+    return analysis
+
+
+# ----------------------------------------------------------------------------- resolution
+
+
+def _resolve(
+    analysis: Analysis, profile: Profile, context: EngineContext, findings: Findings
+) -> None:
+    from vllm_wizard.hardware.resolve import GpuUnresolved, marketing_vram_warning, resolve_gpu
+    from vllm_wizard.models.resolve import ModelUnresolved
+
+    model = None
+    if context.resolve_model is not None:
+        model = context.resolve_model(
+            profile.model.id, profile.model.revision, context.base_dir, profile.model.params_b
+        )
+    analysis.model = model
+    if isinstance(model, ModelPending):
+        findings.info(Code.MODEL_LOADING, model.message, ("model", "id"))
+    elif isinstance(model, ModelUnresolved):
+        _model_unresolved(model, findings)
+
+    hw = profile.hardware
+    gpu = resolve_gpu(hw.gpu_name, hw.vram_gb, context.detect)
+    analysis.gpu = gpu
+    if isinstance(gpu, GpuUnresolved):
+        fixes = [
+            Fix.set(f"Set gpu_name: {name}", ("hardware", "gpu_name"), name)
+            for name in gpu.suggestions
+        ]
+        if gpu.reason == "unknown-gpu":
+            findings.error(
+                Code.GPU_UNKNOWN, gpu.message, ("hardware", "gpu_name"), data=fixes_data(fixes)
+            )
+        else:
+            findings.warning(Code.GPU_UNDETECTED, gpu.message, ("hardware", "gpu_name"))
+        return
+    _gpu_notes(profile, gpu, findings)
+    if hw.vram_gb is not None:
+        warning = marketing_vram_warning(hw.vram_gb, gpu.spec)
+        if warning is not None and gpu.spec is not None:
+            value = round(gpu.spec.memory_gib, 2)
+            findings.warning(
+                Code.VRAM_MARKETING,
+                warning,
+                ("hardware", "vram_gb"),
+                data=fixes_data(
+                    [Fix.set(f"Set vram_gb: {value}", ("hardware", "vram_gb"), value, True)]
+                ),
+            )
+    _output_dir(profile, context, findings)
+
+
+def _model_unresolved(model: ModelUnresolved, findings: Findings) -> None:
+    fixes = [Fix.set(f"Use {s}", ("model", "id"), s) for s in model.suggestions]
+    if model.reason == "invalid-config":
+        findings.error(Code.MODEL_CONFIG, model.message, ("model", "id"), data=fixes_data(fixes))
+    else:
+        findings.warning(
+            Code.MODEL_UNRESOLVED,
+            model.message,
+            ("model", "id"),
+            data=fixes_data(fixes, reason=model.reason, tried=list(model.tried)),
+        )
+
+
+def _gpu_notes(profile: Profile, gpu: ResolvedGpu, findings: Findings) -> None:
+    from vllm_wizard.hardware.nvml import free_memory_warning
+
+    field_path: FieldPath = ("hardware", "gpu_name")
+    if gpu.ambiguous:
+        others = ", ".join(f"`{name}`" for name in gpu.candidates)
+        findings.warning(
+            Code.GPU_AMBIGUOUS,
+            f"`{profile.hardware.gpu_name}` fits several GPUs ({others}); planning for the"
+            f" smallest, {gpu.name} ({gpu.memory_gib:.2f} GiB). Name the exact one.",
+            field_path,
+            data=fixes_data(
+                [Fix.set(f"Set gpu_name: {name}", field_path, name) for name in gpu.candidates]
+            ),
+        )
+    if gpu.detected is not None:
+        count = f"{gpu.detected_count} × " if gpu.detected_count > 1 else ""
+        where = "from the catalog" if gpu.spec is not None else "NVML's total less 2 %"
+        findings.info(
+            Code.GPU_DETECTED,
+            f"Detected {count}{gpu.detected.name}: planning for {gpu.name},"
+            f" {gpu.memory_gib:.2f} GiB as CUDA reports it ({where}).",
+            field_path,
+            data=fixes_data([Fix.set(f"Pin gpu_name: {gpu.name}", field_path, gpu.name, True)]),
+        )
+        warning = free_memory_warning(gpu.detected, profile.policy.gpu_memory_utilization)
+        if warning is not None:
+            findings.warning(
+                Code.GPU_FREE_MEMORY, warning, ("policy", "gpu_memory_utilization"), field_path
+            )
+        if gpu.detected_count and profile.hardware.gpus > gpu.detected_count:
+            findings.warning(
+                Code.PARALLEL_LAYOUT,
+                f"The profile plans for {profile.hardware.gpus} GPUs; this machine has"
+                f" {gpu.detected_count}.",
+                ("hardware", "gpus"),
+            )
+    if gpu.is_amd:
+        findings.warning(
+            Code.AMD_ARTIFACTS,
+            f"{gpu.name} is an AMD GPU: the plan applies, but the generated files target"
+            " NVIDIA images (vllm/vllm-openai); use a ROCm build of vLLM to serve it.",
+            field_path,
+        )
+
+
+def _output_dir(profile: Profile, context: EngineContext, findings: Findings) -> None:
+    written = profile.outputs.dir
+    if written is None or context.base_dir is None:
+        return
+    base = context.base_dir.resolve()
+    target = (base / Path(written).expanduser()).resolve()
+    if target != base and base not in target.parents:
+        findings.warning(
+            Code.OUTPUT_DIR,
+            f"`outputs.dir` resolves to {target}, outside the profile's folder {base}.",
+            ("outputs", "dir"),
+        )
+
+
+# ----------------------------------------------------------------------------- ranges
+
+
+def field_range(root: Node | None, path: FieldPath, point_at: str = "value") -> Range | None:
+    """The range of a written field, or None when the profile does not write it."""
+    if root is None:
+        return None
+    key, value = lookup(root, path)
+    if key is None or not _matches(root, path):
+        return None
+    if point_at == "key":
+        return key.range
+    return key_or_value_range(key, value)
+
+
+def _matches(root: Node, path: FieldPath) -> bool:
+    """`lookup` skips segments it cannot follow; here every segment must exist."""
+    node: Node | None = root
+    for segment in path:
+        if node is None or node.resolved.kind != "mapping":
+            return False
+        pair = node.get(segment)
+        if pair is None:
+            return False
+        node = pair.value
+    return True
+
+
+def _fallback_range(root: Node | None, path: FieldPath) -> Range:
+    """The nearest written ancestor's key, else the top of the file."""
+    for depth in range(len(path) - 1, 0, -1):
+        found = field_range(root, path[:depth], "key")
+        if found is not None:
+            return found
+    return Range.at(0, 0)
+
+
+def to_diagnostic(root: Node | None, finding: Finding) -> Diagnostic:
+    """Place a finding on the first of its fields the profile writes."""
+    range_: Range | None = None
+    for path in finding.fields:
+        range_ = field_range(root, path, finding.point_at)
+        if range_ is not None:
+            break
+    if range_ is None:
+        range_ = _fallback_range(root, finding.fields[0]) if finding.fields else Range.at(0, 0)
+    related = tuple(
+        RelatedInformation(where, message)
+        for path, message in finding.related
+        if (where := field_range(root, path)) is not None and where != range_
+    )
+    data = dict(finding.data) if finding.data else None
+    return Diagnostic(range_, finding.severity, finding.code, finding.message, data, related)
+
+
+__all__ = [
+    "Analysis",
+    "EngineContext",
+    "ModelPending",
+    "PlanCache",
+    "Severity",
+    "analyze",
+    "field_range",
+    "to_diagnostic",
+]

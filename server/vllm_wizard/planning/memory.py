@@ -1,0 +1,460 @@
+"""The memory model (DESIGN §3): one GPU's budget and KV cache as vLLM sizes them at start-up.
+
+Pure. `compute_memory(context, setup)` is called once per plan and once per candidate fix
+(recommendations re-run it with one knob changed), so it stays in the tens of microseconds.
+
+    budget      = ceil(total × gpu_memory_utilization)          (total × util before 0.14)
+    kv_cache    = budget − weights − activation − non_torch [− cuda_graph where it is in the budget]
+    num_blocks  = kv_cache // bytes per block id                (see kv.py)
+    starts      = kv_cache − (one block from 0.29) ≥ what one max_model_len request needs
+
+Estimates, with their evidence:
+
+* activation: the profiling run's transient peak. vLLM ≤ 0.28 (V1 model runner): the sampler
+  warm-up over fp32 logits and the sort-based top-k/top-p, ≈ 38.7 bytes × max_num_seqs × vocab
+  (H100 logs of Qwen3-0.6B/32B, Llama-3.1-8B, gpt-oss-20b in llm-d's empirical table: within
+  2.2 %). vLLM ≥ 0.29 (Model Runner V2): bf16 logits + an fp32 copy + FlashInfer's masked
+  logits and probabilities, 14 bytes × rows × vocab (6 without FlashInfer, below compute
+  capability 8.0), plus the hidden states; read from the 0.33.0 source, not yet from a log.
+  Whichever is larger of that and the forward pass over max_num_batched_tokens.
+* non_torch: CUDA context growth, NCCL and custom all-reduce buffers after vLLM's snapshot:
+  0.13 GiB at tp 1, 0.54 at tp 2 (same logs), extrapolated as 0.13 + 0.42 × log2(tp). From
+  0.29 the V2 sampler's persistent per-sequence state (an int32 [max_num_seqs, vocab] count
+  table and two bit masks, 4.25 bytes × max_num_seqs × vocab) is consumed memory as well.
+* cuda_graph: graphs × layers per GPU × 0.27 MiB (0.36 with tp on one node, 0.55 across
+  nodes), fitted to vLLM 0.10's "Graph capturing finished … took X GiB" lines (A100,
+  Qwen2-7B at tp 1/2, gpt-oss-120b at tp 4). Subtracted from the budget since 0.20.
+* startup reserve: memory in use before vLLM's snapshot (CUDA context, NCCL, cuBLAS) is not in
+  the budget but must be free: 0.61 GiB on an H100 (79.18 − 78.57 GiB free at start-up).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from vllm_wizard.models.arch import ModelArch
+from vllm_wizard.planning.kv import (
+    KvLayout,
+    build_layout,
+    default_block_size,
+    stage_layer_kinds,
+)
+from vllm_wizard.planning.versions import Rules
+from vllm_wizard.planning.weights import DTYPE_BYTES, estimate_weights
+
+GIB = float(2**30)
+MIB = float(2**20)
+
+SAMPLER_BYTES_V1_RUNNER = 38.7
+SAMPLER_BYTES_V2_FLASHINFER = 14.0
+SAMPLER_BYTES_V2_NATIVE = 6.0
+PERSISTENT_SAMPLER_BYTES = 4.25
+NON_TORCH_TP1_GIB = 0.13
+NON_TORCH_PER_TP_DOUBLING_GIB = 0.42
+GRAPH_MIB_PER_LAYER = {"single": 0.27, "tp": 0.36, "cross-node": 0.55}
+STARTUP_RESERVE_GIB = 0.61
+
+KV_DTYPE_BYTES = {"fp8": 1.0, "fp8_e4m3": 1.0, "fp8_e5m2": 1.0, "fp8_inc": 1.0}
+
+
+@dataclass(frozen=True, slots=True)
+class GpuInputs:
+    """What the memory model needs to know about the GPU."""
+
+    name: str
+    memory_gib: float
+    capability: tuple[int, int] | None
+    is_a100: bool
+    free_gib: float | None = None
+    """Free memory NVML reported (gpu_name: auto), else None."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInputs:
+    arch: ModelArch
+    params_total: int
+    params_by_dtype: dict[str, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """Every knob the plan depends on; a recommendation changes one and re-runs."""
+
+    tp: int
+    pp: int
+    nodes: int
+    gpus_per_node: int
+    dtype: str
+    """Served dtype: float16, bfloat16 or float32."""
+    quantization: str | None
+    """The effective method (the checkpoint's, or one applied on the fly), or None."""
+    kv_cache_dtype: str
+    max_model_len: int | Literal["auto"]
+    gpu_memory_utilization: float
+    max_num_seqs: int
+    max_num_batched_tokens: int
+    block_size: int | None
+    """A `--block-size` the user set, else None (the backend's default)."""
+    enforce_eager: bool
+    performance_mode: str
+    kv_cache_memory_bytes: int | None = None
+    cpu_offload_gb: float = 0.0
+    overhead_gb: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    concurrency: int
+    prompt_tokens: int
+    gen_tokens: int
+    fragmentation_factor: float
+    headroom_gb: float
+
+
+RefusalKind = Literal["no-kv-memory", "max-model-len", "startup-free-memory", "auto-fit"]
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why vLLM refuses to start, with the figures of its own message."""
+
+    kind: RefusalKind
+    needed_gib: float = 0.0
+    available_gib: float = 0.0
+    longest: int = 0
+    """The longest max_model_len that would start (vLLM's own estimate)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StageMemory:
+    """One pipeline stage's GPU."""
+
+    index: int
+    weights: float
+    activation: float
+    non_torch: float
+    cuda_graph: float
+    kv_cache: float
+    layout: KvLayout
+    num_blocks: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryResult:
+    """The tightest GPU's figures (bytes) and the verdict."""
+
+    setup: Setup
+    total: float
+    budget: float
+    stage: StageMemory
+    stages: tuple[StageMemory, ...]
+    cuda_graph_in_budget: bool
+    max_model_len: int
+    block_size: int
+    num_blocks: int
+    kv_tokens: int
+    max_concurrency: float
+    kv_needed: float
+    headroom: float
+    max_context_at_concurrency: int
+    starts: bool
+    fits: bool
+    oom_risk: Literal["low", "medium", "high"]
+    refusal: Refusal | None
+    graphs: int
+    weights_how: str
+    quantized_fraction: float
+    derivations: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def kv_gib(self) -> float:
+        return self.stage.kv_cache / GIB
+
+    @property
+    def needed_one_request(self) -> float:
+        return float(self.stage.layout.needed_bytes(self.max_model_len))
+
+
+def kv_dtype_bytes(kv_cache_dtype: str, model_dtype: str) -> float:
+    """`auto` follows the model dtype; fp8 variants store one byte."""
+    if kv_cache_dtype in KV_DTYPE_BYTES:
+        return KV_DTYPE_BYTES[kv_cache_dtype]
+    if kv_cache_dtype in ("float16", "bfloat16"):
+        return 2.0
+    return DTYPE_BYTES.get(model_dtype, 2.0)
+
+
+def batch_defaults(gpu: GpuInputs, rules: Rules) -> tuple[int, int]:
+    """(max_num_seqs, max_num_batched_tokens) of `EngineArgs.get_batch_defaults` for the API
+    server: ≥ 160 GiB → 1024 / 16384 (0.28+); ≥ 70 GiB and not an A100 → 1024 / 8192; else
+    256 / 2048. DGX Spark (GB10, compute capability 12.1) stays on the small tier."""
+    memory = gpu.memory_gib
+    if gpu.capability == (12, 1):
+        return 256, 2048
+    if rules.batch_tier_160 and memory >= 160:
+        return 1024, 16384
+    if memory >= 70 and not gpu.is_a100:
+        return 1024, 8192
+    return 256, 2048
+
+
+def capture_sizes(arch: ModelArch, gpu: GpuInputs, setup: Setup, rules: Rules) -> tuple[int, int]:
+    """(piecewise graphs, full graphs) vLLM captures (`VllmConfig._set_cudagraph_sizes`)."""
+    if setup.enforce_eager:
+        return 0, 0
+    if not rules.capture_stride_16:
+        return 3 + len(range(8, 513, 8)), 0
+    default_max = 1024 if gpu.capability is not None and gpu.capability[0] == 10 else 512
+    if arch.text_model_type == "gpt_oss":
+        default_max = 1024
+    largest = min(setup.max_num_seqs * 2, default_max)
+    largest = min(setup.max_num_batched_tokens, largest)
+    small = (
+        list(range(1, min(largest, 32) + 1))
+        if setup.performance_mode == "interactivity"
+        else [s for s in (1, 2, 4) if s <= largest]
+    )
+    sizes = set(small)
+    sizes.update(range(8, min(largest + 1, 256), 8))
+    sizes.update(range(256, largest + 1, 16))
+    if setup.max_num_batched_tokens <= largest:
+        sizes.add(setup.max_num_batched_tokens)
+    if setup.max_num_seqs <= largest:
+        sizes.add(setup.max_num_seqs)
+    full = (
+        sum(1 for s in sizes if s <= setup.max_num_seqs) if rules.full_and_piecewise_graphs else 0
+    )
+    return len(sizes), full
+
+
+def _activation(
+    arch: ModelArch, gpu: GpuInputs, setup: Setup, rules: Rules, dtype_bytes: float, last: bool
+) -> float:
+    """Transient peak of the profiling run on one GPU, in bytes."""
+    tokens = setup.max_num_batched_tokens
+    rows = min(tokens, setup.max_num_seqs)
+    vocab = arch.vocab_size
+    width = arch.intermediate_size
+    if arch.moe is not None:
+        width = max(
+            arch.moe.dense_intermediate_size,
+            arch.moe.experts_per_token * arch.moe.moe_intermediate_size,
+        )
+    forward = tokens * (3 * width / setup.tp + 4 * arch.hidden_size) * dtype_bytes
+    if not last:
+        return forward
+    hidden = tokens * arch.hidden_size * dtype_bytes
+    if rules.model_runner_v2:
+        flashinfer = gpu.capability is None or gpu.capability >= (8, 0)
+        per_entry = SAMPLER_BYTES_V2_FLASHINFER if flashinfer else SAMPLER_BYTES_V2_NATIVE
+        sampler = per_entry * rows * vocab + hidden
+    else:
+        sampler = SAMPLER_BYTES_V1_RUNNER * rows * vocab
+    return max(forward, sampler)
+
+
+def _non_torch(arch: ModelArch, setup: Setup, rules: Rules, last: bool) -> float:
+    tp = setup.tp
+    gib = (
+        NON_TORCH_TP1_GIB + NON_TORCH_PER_TP_DOUBLING_GIB * math.log2(tp)
+        if tp > 1
+        else NON_TORCH_TP1_GIB
+    )
+    persistent = 0.0
+    if rules.model_runner_v2 and last:
+        persistent = PERSISTENT_SAMPLER_BYTES * setup.max_num_seqs * arch.vocab_size
+    return gib * GIB + persistent
+
+
+def _cuda_graph(arch: ModelArch, setup: Setup, graphs: int, layers: int) -> float:
+    if graphs == 0:
+        return 0.0
+    if setup.tp == 1:
+        per_layer = GRAPH_MIB_PER_LAYER["single"]
+    elif setup.tp > setup.gpus_per_node:
+        per_layer = GRAPH_MIB_PER_LAYER["cross-node"]
+    else:
+        per_layer = GRAPH_MIB_PER_LAYER["tp"]
+    return graphs * layers * per_layer * MIB
+
+
+def compute_memory(
+    model: ModelInputs, gpu: GpuInputs, setup: Setup, workload: Workload, rules: Rules
+) -> MemoryResult:
+    """The start-up memory of the tightest GPU for `setup`."""
+    arch = model.arch
+    dtype_bytes = DTYPE_BYTES.get(setup.dtype, 2.0)
+    kv_bytes = kv_dtype_bytes(setup.kv_cache_dtype, setup.dtype)
+    total = gpu.memory_gib * GIB
+    raw_budget = total * setup.gpu_memory_utilization
+    budget = float(math.ceil(raw_budget)) if rules.budget_ceil else raw_budget
+    weights = estimate_weights(
+        arch,
+        params_total=model.params_total,
+        params_by_dtype=model.params_by_dtype,
+        dtype=setup.dtype,
+        method=setup.quantization,
+        tp=setup.tp,
+        pp=setup.pp,
+    )
+    offload = setup.cpu_offload_gb * GIB
+    block_size = setup.block_size or default_block_size(arch, gpu.capability, setup.kv_cache_dtype)
+    piecewise, full = capture_sizes(arch, gpu, setup, rules)
+    graphs = piecewise + full
+    in_budget = rules.cuda_graph_in_budget
+
+    limit = arch.derived_max_model_len
+    requested_len = setup.max_model_len
+    stages: list[StageMemory] = []
+    kinds_by_stage = stage_layer_kinds(arch, setup.pp)
+    for index, kinds in enumerate(kinds_by_stage):
+        last = index == setup.pp - 1
+        layout = build_layout(
+            arch,
+            kinds,
+            tp=setup.tp,
+            pp=setup.pp,
+            kv_dtype_bytes=kv_bytes,
+            model_dtype_bytes=dtype_bytes,
+            block_size=block_size,
+            block_size_forced=setup.block_size is not None,
+            max_num_batched_tokens=setup.max_num_batched_tokens,
+            rules=rules,
+        )
+        stage_weights = max(0.0, weights.bytes_per_gpu - offload)
+        if setup.overhead_gb is not None:
+            activation, non_torch, graph = setup.overhead_gb * GIB, 0.0, 0.0
+        else:
+            activation = _activation(arch, gpu, setup, rules, dtype_bytes, last)
+            non_torch = _non_torch(arch, setup, rules, last)
+            graph = _cuda_graph(arch, setup, graphs, len(kinds))
+        if setup.kv_cache_memory_bytes is not None:
+            kv = float(setup.kv_cache_memory_bytes)
+        else:
+            kv = budget - stage_weights - activation - non_torch - (graph if in_budget else 0.0)
+        stages.append(
+            StageMemory(index, stage_weights, activation, non_torch, graph, kv, layout, 0)
+        )
+
+    null_block = rules.null_block_reserved
+    num_blocks = min(s.layout.num_blocks(s.kv_cache) for s in stages)
+    stages = [
+        StageMemory(
+            s.index, s.weights, s.activation, s.non_torch, s.cuda_graph, s.kv_cache, s.layout,
+            num_blocks,
+        )
+        for s in stages
+    ]  # fmt: skip
+
+    def check_memory(stage: StageMemory) -> float:
+        return stage.kv_cache - (stage.layout.bytes_per_block if null_block else 0)
+
+    refusal: Refusal | None = None
+    if requested_len == "auto":
+        longest = min(s.layout.longest_request(check_memory(s), limit) for s in stages)
+        max_model_len = longest if longest > 0 else min(limit, arch.max_model_len)
+        if longest == 0:
+            refusal = Refusal("auto-fit")
+    else:
+        max_model_len = requested_len
+
+    def concurrency(stage: StageMemory) -> float:
+        return stage.layout.max_concurrency(num_blocks, max_model_len)
+
+    tight = min(stages, key=concurrency)
+    free = (gpu.free_gib * GIB) if gpu.free_gib is not None else total - STARTUP_RESERVE_GIB * GIB
+    if setup.kv_cache_memory_bytes is None and budget > free:
+        refusal = Refusal("startup-free-memory", needed_gib=budget / GIB, available_gib=free / GIB)
+    if refusal is None:
+        for stage in stages:
+            available = check_memory(stage)
+            if available <= 0 or (stage.layout.attention_free and stage.kv_cache <= 0):
+                refusal = Refusal("no-kv-memory", available_gib=stage.kv_cache / GIB)
+                tight = stage
+                break
+            if stage.layout.attention_free:
+                continue
+            needed = stage.layout.needed_bytes(max_model_len)
+            if not rules.pp_checked_per_stage and setup.pp > 1:
+                needed = sum(s.layout.needed_bytes(max_model_len) for s in stages)
+            if needed > available:
+                refusal = Refusal(
+                    "max-model-len",
+                    needed_gib=needed / GIB,
+                    available_gib=available / GIB,
+                    longest=stage.layout.longest_request(available, max_model_len),
+                )
+                tight = stage
+                break
+    starts = refusal is None
+
+    layout = tight.layout
+    kv_tokens = layout.kv_tokens(num_blocks, max_model_len, rules) if starts else 0
+    max_conc = concurrency(tight) if starts else 0.0
+    request_tokens = min(workload.prompt_tokens + workload.gen_tokens, max_model_len)
+    kv_needed = (
+        workload.concurrency * layout.request_bytes(request_tokens) * workload.fragmentation_factor
+    )
+    headroom = tight.kv_cache - kv_needed
+    fits = starts and headroom >= workload.headroom_gb * GIB
+    room = tight.kv_cache - workload.headroom_gb * GIB
+    max_context = _longest_at_concurrency(layout, workload, room, max_model_len)
+
+    spare = total - budget
+    graph_outside = tight.cuda_graph if not in_budget else 0.0
+    if not starts:
+        risk: Literal["low", "medium", "high"] = "high"
+    elif (
+        not fits
+        or headroom < 2 * workload.headroom_gb * GIB
+        or graph_outside > spare - STARTUP_RESERVE_GIB * GIB
+    ):
+        risk = "medium"
+    else:
+        risk = "low"
+
+    return MemoryResult(
+        setup=setup,
+        total=total,
+        budget=budget,
+        stage=tight,
+        stages=tuple(stages),
+        cuda_graph_in_budget=in_budget,
+        max_model_len=max_model_len,
+        block_size=layout.block_size,
+        num_blocks=num_blocks if starts else 0,
+        kv_tokens=kv_tokens,
+        max_concurrency=max_conc,
+        kv_needed=kv_needed,
+        headroom=headroom,
+        max_context_at_concurrency=max_context,
+        starts=starts,
+        fits=fits,
+        oom_risk=risk,
+        refusal=refusal,
+        graphs=graphs,
+        weights_how=weights.how,
+        quantized_fraction=weights.quantized_fraction,
+    )
+
+
+def _longest_at_concurrency(
+    layout: KvLayout, workload: Workload, room: float, max_model_len: int
+) -> int:
+    """The longest request such that `concurrency` of them fit in `room` bytes."""
+
+    def need(tokens: int) -> float:
+        return workload.concurrency * layout.request_bytes(tokens) * workload.fragmentation_factor
+
+    if room <= 0 or need(1) > room:
+        return 0
+    low, high = 1, max_model_len
+    while low < high:
+        middle = (low + high + 1) // 2
+        if need(middle) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return low

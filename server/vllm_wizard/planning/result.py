@@ -1,0 +1,157 @@
+"""The sections of a plan, shaped exactly like plan.json (DESIGN §7).
+
+pydantic models so that one definition gives both the document `plan --json` prints and
+`schemas/plan.schema.json`. GiB figures are kept exact in memory and rounded to 3 decimals
+only when serialized.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+GiB = Annotated[float, PlainSerializer(lambda value: round(value, 3), return_type=float)]
+"""A size in GiB (2^30 bytes), per GPU unless a field says otherwise."""
+
+AttentionKind = Literal["full", "mla", "sliding", "chunked", "hybrid"]
+OomRisk = Literal["low", "medium", "high"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MoE(_Section):
+    experts: int = Field(description="Routed experts per MoE layer.")
+    active: int = Field(description="Experts each token is routed to.")
+
+
+class Architecture(_Section):
+    model_type: str = Field(description="config.json `model_type` (the text model's).")
+    num_layers: int = Field(description="Decoder layers.")
+    num_kv_heads: int = Field(description="KV heads in the config (before tensor parallelism).")
+    head_dim: int = Field(description="Values per head (MLA: the cached latent width).")
+    vocab_size: int
+    attention: AttentionKind = Field(description="full, mla, sliding, chunked or hybrid.")
+    sliding_window: int | None = Field(description="Tokens a sliding-window layer keeps.")
+    moe: MoE | None
+
+
+class ModelFacts(_Section):
+    id: str
+    revision: str | None
+    params: int = Field(description="Parameters the weights figure is computed from.")
+    params_source: str = Field(
+        description="safetensors, model_card, base_model, estimate or params_b."
+    )
+    architecture: Architecture
+
+
+class HardwareFacts(_Section):
+    gpu_name: str
+    gpus: int = Field(description="GPUs per node.")
+    nodes: int
+    memory_gib_per_gpu: GiB = Field(description="Memory per GPU as CUDA reports it.")
+    source: Literal["catalog", "nvml", "override"]
+
+
+class Parallel(_Section):
+    tensor_parallel_size: int
+    pipeline_parallel_size: int
+
+
+class Memory(_Section):
+    """One GPU's memory, as vLLM sizes it at start-up (the tightest GPU when they differ)."""
+
+    total_gib: GiB
+    budget_gib: GiB = Field(description="total × gpu_memory_utilization.")
+    weights_gib: GiB
+    activation_gib: GiB = Field(description="Peak of the profiling run (estimate).")
+    non_torch_gib: GiB = Field(description="CUDA context, cuBLAS and NCCL buffers (estimate).")
+    cuda_graph_gib: GiB = Field(description="CUDA-graph memory (estimate); 0 when eager.")
+    cuda_graph_in_budget: bool = Field(
+        description="Whether the targeted vLLM subtracts the CUDA-graph estimate from the budget."
+    )
+    kv_cache_gib: GiB = Field(description='vLLM\'s "Available KV cache memory".')
+    kv_bytes_per_token: int = Field(description="One token's KV footprint on one GPU.")
+    block_size: int
+    num_blocks: int
+    kv_cache_tokens: int = Field(description='vLLM\'s "GPU KV cache size: N tokens".')
+    max_model_len: int
+    max_concurrency: float = Field(
+        description='vLLM\'s "Maximum concurrency for max_model_len tokens per request".'
+    )
+    kv_needed_gib: GiB = Field(description="KV the workload needs, with the fragmentation factor.")
+    headroom_gib: GiB = Field(description="kv_cache − kv_needed.")
+    max_context_at_concurrency: int = Field(
+        description="Longest request that still fits when `concurrency` requests run at once."
+    )
+
+
+class Span(_Section):
+    low: float
+    high: float
+
+
+class Performance(_Section):
+    decode_tokens_per_s: Span | None = Field(
+        description="Output tokens per second across all concurrent requests (one replica)."
+    )
+    inter_token_latency_ms: Span | None = Field(
+        description="Time between two output tokens of one request."
+    )
+    prefill_tokens_per_s: Span | None
+    ttft_ms: Span | None = Field(description="Time to first token for one prompt, unqueued.")
+    assumptions: list[str]
+
+
+class Recommendation(_Section):
+    field: str = Field(description="The profile field to change (dotted path).")
+    value: Any = Field(description="The value to set.")
+    reason: str
+    effect: str = Field(description="What it buys, in figures.")
+
+
+class PlanWarning(_Section):
+    code: str
+    message: str
+
+
+class Derivation(_Section):
+    figure: str
+    value: str
+    how: str
+
+
+class Commands(_Section):
+    serve: str
+    docker_run: str
+
+
+class PlanDocument(_Section):
+    """plan.json, version 1."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", title="vLLM Wizard plan")
+
+    plan_version: Literal[1] = 1
+    tool_version: str
+    vllm_version: str
+    vllm_rules: str = Field(
+        description="The vLLM release whose rules were applied (the nearest known one)."
+    )
+    model: ModelFacts
+    hardware: HardwareFacts
+    parallel: Parallel
+    memory: Memory
+    starts: bool = Field(description="vLLM starts: KV memory > 0 and one max-length request fits.")
+    fits: bool = Field(description="Starts, and the workload leaves at least headroom_gb.")
+    oom_risk: OomRisk
+    config: dict[str, Any] = Field(
+        description="Engine arguments the serve command passes (vLLM's snake_case names)."
+    )
+    commands: Commands
+    performance: Performance
+    recommendations: list[Recommendation]
+    warnings: list[PlanWarning]
+    explain: list[Derivation] = Field(description="How each memory figure was derived.")

@@ -1,0 +1,126 @@
+"""plan.json (DESIGN §7): the Plan as the versioned document scripts rely on.
+
+`plan --json` prints it, `generate` always writes it, and `schemas/plan.schema.json` is its
+JSON Schema, generated from the same pydantic models.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from vllm_wizard import __version__
+from vllm_wizard.planning.explain import derivations
+from vllm_wizard.planning.memory import GIB
+from vllm_wizard.planning.result import (
+    Architecture,
+    Commands,
+    HardwareFacts,
+    Memory,
+    ModelFacts,
+    MoE,
+    Parallel,
+    PlanDocument,
+    PlanWarning,
+)
+from vllm_wizard.render.docker import docker_run_command
+from vllm_wizard.render.serve import serve_command
+
+if TYPE_CHECKING:
+    from vllm_wizard.planning.plan import Plan
+
+PLAN_SCHEMA_ID = (
+    "https://raw.githubusercontent.com/vllm-wizard/vllm-wizard/main/schemas/plan.schema.json"
+)
+
+
+def memory_section(plan: Plan) -> Memory:
+    memory = plan.memory
+    stage = memory.stage
+    return Memory(
+        total_gib=memory.total / GIB,
+        budget_gib=memory.budget / GIB,
+        weights_gib=stage.weights / GIB,
+        activation_gib=stage.activation / GIB,
+        non_torch_gib=stage.non_torch / GIB,
+        cuda_graph_gib=stage.cuda_graph / GIB,
+        cuda_graph_in_budget=memory.cuda_graph_in_budget,
+        kv_cache_gib=stage.kv_cache / GIB,
+        kv_bytes_per_token=stage.layout.bytes_per_token,
+        block_size=memory.block_size,
+        num_blocks=memory.num_blocks,
+        kv_cache_tokens=memory.kv_tokens,
+        max_model_len=memory.max_model_len,
+        max_concurrency=round(memory.max_concurrency, 2),
+        kv_needed_gib=memory.kv_needed / GIB,
+        headroom_gib=memory.headroom / GIB,
+        max_context_at_concurrency=memory.max_context_at_concurrency,
+    )
+
+
+def plan_document(plan: Plan) -> PlanDocument:
+    arch = plan.arch
+    moe = (
+        MoE(experts=arch.moe.num_experts, active=arch.moe.experts_per_token)
+        if arch.moe is not None
+        else None
+    )
+    warnings = [
+        PlanWarning(code=f.code.value, message=f.message)
+        for f in plan.findings
+        if f.severity.label in ("error", "warning")
+    ]
+    return PlanDocument(
+        tool_version=__version__,
+        vllm_version=plan.rules.requested,
+        vllm_rules=plan.rules.release,
+        model=ModelFacts(
+            id=plan.profile.model.id,
+            revision=plan.profile.model.revision,
+            params=plan.model.params_total,
+            params_source=plan.model.params_source,
+            architecture=Architecture(
+                model_type=arch.text_model_type or arch.model_type,
+                num_layers=arch.num_layers,
+                num_kv_heads=arch.num_kv_heads,
+                head_dim=arch.head_dim,
+                vocab_size=arch.vocab_size,
+                attention=arch.attention,
+                sliding_window=arch.sliding_window,
+                moe=moe,
+            ),
+        ),
+        hardware=HardwareFacts(
+            gpu_name=plan.gpu.name,
+            gpus=plan.profile.hardware.gpus,
+            nodes=plan.profile.hardware.nodes,
+            memory_gib_per_gpu=plan.gpu.memory_gib,
+            source=plan.gpu.source,
+        ),
+        parallel=Parallel(tensor_parallel_size=plan.setup.tp, pipeline_parallel_size=plan.setup.pp),
+        memory=memory_section(plan),
+        starts=plan.starts,
+        fits=plan.fits,
+        oom_risk=plan.oom_risk,
+        config=dict(plan.config),
+        commands=Commands(serve=serve_command(plan), docker_run=docker_run_command(plan)),
+        performance=plan.performance,
+        recommendations=list(plan.recommendations),
+        warnings=warnings,
+        explain=derivations(plan),
+    )
+
+
+def plan_json(plan: Plan) -> str:
+    """plan.json's text: stable key order, 2-space indent, a final newline."""
+    data = plan_document(plan).model_dump(mode="json")
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_json_schema() -> dict[str, Any]:
+    schema = PlanDocument.model_json_schema(mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": PLAN_SCHEMA_ID,
+        **schema,
+    }

@@ -1,0 +1,109 @@
+"""The human-readable `vllm-wizard plan` report: verdict, per-GPU breakdown, advice."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vllm_wizard.planning.explain import derivations
+from vllm_wizard.planning.memory import GIB
+from vllm_wizard.render.serve import serve_command
+
+if TYPE_CHECKING:
+    from vllm_wizard.planning.plan import Plan
+    from vllm_wizard.planning.result import Span
+
+
+def verdict_line(plan: Plan) -> str:
+    """The one-line verdict (the code lens and status bars use the same words)."""
+    memory = plan.memory
+    if not plan.starts:
+        blocking = next((f for f in plan.findings if f.is_error), None)
+        why = ""
+        if blocking is not None and blocking.code.value in ("does-not-start", "no-kv-memory"):
+            tp = next((r for r in plan.recommendations if r.field == "hardware.tp_size"), None)
+            gpus = next((r for r in plan.recommendations if r.field == "hardware.gpus"), None)
+            if tp is not None:
+                why = f" · needs tp {tp.value}"
+            elif gpus is not None:
+                why = f" · needs {gpus.value} GPUs"
+        elif blocking is not None:
+            why = f" · {blocking.code.value}"
+        return f"✘ does not start{why}"
+    head = "✔ fits" if plan.fits else "⚠ starts, workload does not fit"
+    return (
+        f"{head} · {memory.kv_gib:,.1f} GiB KV · {memory.kv_tokens:,} tokens ·"
+        f" {memory.max_concurrency:,.1f}× at {memory.max_model_len:,}"
+    )
+
+
+def _span(span: Span | None, unit: str, digits: int = 0) -> str:
+    if span is None:
+        return "unknown"
+    return f"{span.low:,.{digits}f}–{span.high:,.{digits}f} {unit}"
+
+
+def breakdown_rows(plan: Plan) -> list[tuple[str, float, str]]:
+    """(label, GiB, note) rows of the tightest GPU, shared by the report and the hover."""
+    memory = plan.memory
+    stage = memory.stage
+    rows = [
+        ("total (as CUDA reports it)", memory.total / GIB, plan.gpu.source),
+        (f"budget (× {plan.setup.gpu_memory_utilization:g})", memory.budget / GIB, ""),
+        ("weights", stage.weights / GIB, plan.model.params_source),
+    ]
+    if plan.setup.overhead_gb is not None:
+        rows.append(("overhead (policy.overhead_gb)", stage.activation / GIB, "given"))
+    else:
+        rows.append(("activation", stage.activation / GIB, "estimate"))
+        rows.append(("non-torch", stage.non_torch / GIB, "estimate"))
+        where = "in the budget" if memory.cuda_graph_in_budget else "outside the budget"
+        rows.append(("CUDA graphs", stage.cuda_graph / GIB, f"estimate, {where}"))
+    rows.append(("KV cache", stage.kv_cache / GIB, "available"))
+    rows.append(("workload KV need", memory.kv_needed / GIB, "× fragmentation"))
+    rows.append(("headroom", memory.headroom / GIB, ""))
+    return rows
+
+
+def render_report(plan: Plan, *, explain: bool = False) -> str:
+    memory = plan.memory
+    setup = plan.setup
+    gpus = setup.tp * setup.pp
+    lines = [
+        f"{plan.profile.model.id} on {gpus} × {plan.gpu.name} · vLLM {plan.rules.requested}"
+        + ("" if plan.rules.exact else f" (rules of {plan.rules.release})"),
+        "",
+        f"  {verdict_line(plan)} · OOM risk {plan.oom_risk}",
+        "",
+        f"Memory per GPU (tp {setup.tp}, pp {setup.pp})",
+    ]
+    for label, value, note in breakdown_rows(plan):
+        lines.append(f"  {label:<28} {value:>9,.2f} GiB  {note}".rstrip())
+    lines += [
+        "",
+        f"  KV bytes per token   {memory.stage.layout.bytes_per_token:,}",
+        f"  block size           {memory.block_size} ({memory.num_blocks:,} blocks)",
+        f"  KV cache tokens      {memory.kv_tokens:,}",
+        f"  max concurrency      {memory.max_concurrency:,.2f}× at {memory.max_model_len:,} tokens",
+        f"  longest request at concurrency {plan.profile.workload.concurrency}:"
+        f" {memory.max_context_at_concurrency:,} tokens",
+        "",
+        "Performance (roofline estimates)",
+        f"  decode       {_span(plan.performance.decode_tokens_per_s, 'tokens/s')}",
+        f"  per token    {_span(plan.performance.inter_token_latency_ms, 'ms', 1)}",
+        f"  prefill      {_span(plan.performance.prefill_tokens_per_s, 'tokens/s')}",
+        f"  first token  {_span(plan.performance.ttft_ms, 'ms')}",
+    ]
+    if plan.recommendations:
+        lines += ["", "Recommendations"]
+        lines += [f"  {r.field}: {r.value} — {r.effect} ({r.reason})" for r in plan.recommendations]
+    notes = [f for f in plan.findings if f.severity.label in ("error", "warning", "info")]
+    if notes:
+        lines += ["", "Findings"]
+        lines += [f"  {f.severity.label}[{f.code.value}] {f.message}" for f in notes]
+    if explain:
+        lines += ["", "How the figures were derived"]
+        lines += [f"  {d.figure:<20} {d.value:>16}  {d.how}" for d in derivations(plan)]
+        lines += ["", "Assumptions"]
+        lines += [f"  - {a}" for a in plan.performance.assumptions]
+    lines += ["", "Serve with", f"  {serve_command(plan)}", ""]
+    return "\n".join(lines)
