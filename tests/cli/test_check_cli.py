@@ -22,9 +22,17 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def test_clean_examples_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
+def test_examples_report_only_the_profile_that_does_not_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, out, err = run(["check", str(EXAMPLES)], capsys)
-    assert (code, out, err) == (0, "", "")
+    assert (code, err) == (1, "")
+    [line] = out.splitlines()
+    assert line.startswith(f"{EXAMPLES / 'qwen3-32b-one-h100.profile.yaml'}:7:18: error[does-not-start]")
+
+
+def test_the_sample_profile_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["check", str(EXAMPLES / "sample.yaml")], capsys) == (0, "", "")
 
 
 def test_text_format_is_path_line_col_severity_code(
@@ -162,12 +170,12 @@ def test_check_does_not_import_heavy_modules() -> None:
         f"code = main(['check', {str(EXAMPLES)!r}])\n"
         "heavy = ('pygls', 'lsprotocol', 'huggingface_hub', 'pynvml')\n"
         "heavy = [m for m in heavy if m in sys.modules]\n"
-        "print(code, heavy)\n"
+        "print(code, heavy, file=sys.stderr)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "0 []"
+    assert result.stderr.strip() == "1 []"  # every stage ran (one example does not start)
 
 
 def test_an_empty_directory_is_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

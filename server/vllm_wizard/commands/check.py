@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from vllm_wizard.commands.common import cli_context
+from vllm_wizard.engine import analyze
 from vllm_wizard.profile.diagnostics import Diagnostic, has_errors
-from vllm_wizard.profile.engine import analyze_text
 from vllm_wizard.profile.io import decode, find_profiles
 
 STDIN = "-"
@@ -68,12 +69,14 @@ def _targets(paths: list[str], errors: list[str]) -> Iterator[tuple[str, Path | 
             errors.append(f"{raw}: no such file or directory")
 
 
-def check_bytes(display: str, data: bytes) -> list[Finding]:
+def check_bytes(display: str, data: bytes, base_dir: Path, *, offline: bool) -> list[Finding]:
+    """Every stage on one file's bytes (the semantic ones resolve the model and the GPU)."""
     decoded = decode(data)
     if decoded.error is not None:
         return [Finding(display, decoded.error)]
     assert decoded.text is not None
-    return [Finding(display, d) for d in analyze_text(decoded.text).diagnostics]
+    context = cli_context(base_dir, offline=offline)
+    return [Finding(display, d) for d in analyze(decoded.text, context).diagnostics]
 
 
 def _escape_github(text: str, *, property_value: bool = False) -> str:
@@ -116,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             unreadable.append(f"{display}: {exc.strerror or exc}")
             continue
-        findings.extend(check_bytes(display, data))
+        base_dir = path.parent if path is not None else Path.cwd()
+        findings.extend(check_bytes(display, data, base_dir, offline=bool(args.offline)))
     if args.format == "json":
         sys.stdout.write(json.dumps([f.as_json() for f in findings], indent=2) + "\n")
     else:

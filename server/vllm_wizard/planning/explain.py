@@ -12,6 +12,7 @@ from vllm_wizard.planning.memory import (
     GIB,
     GRAPH_MIB_PER_LAYER,
     NON_TORCH_TP1_GIB,
+    NON_TORCH_TP_GIB,
     PERSISTENT_SAMPLER_BYTES,
     SAMPLER_BYTES_V1_RUNNER,
     SAMPLER_BYTES_V2_FLASHINFER,
@@ -77,7 +78,8 @@ def derivations(plan: Plan) -> list[Derivation]:
         add(
             "non_torch",
             _gib(stage.non_torch),
-            f"estimate: {NON_TORCH_TP1_GIB} GiB at tp 1 (H100 logs), more with tp{persistent}",
+            f"estimate: {NON_TORCH_TP1_GIB} GiB at tp 1, {NON_TORCH_TP_GIB} GiB with tensor"
+            f" parallelism (H100 logs){persistent}",
         )
         if memory.graphs:
             placement = (

@@ -18,7 +18,8 @@ Estimates, with their evidence:
   capability 8.0), plus the hidden states; read from the 0.33.0 source, not yet from a log.
   Whichever is larger of that and the forward pass over max_num_batched_tokens.
 * non_torch: CUDA context growth, NCCL and custom all-reduce buffers after vLLM's snapshot:
-  0.13 GiB at tp 1, 0.54 at tp 2 (same logs), extrapolated as 0.13 + 0.42 × log2(tp). From
+  0.13 GiB at tp 1, 0.55 with tensor parallelism (llm-d's H100 logs at tp 2: 0.54 and 0.55;
+  the largest seen: an A100 tp-4 and an RTX A5000 tp-8 start-up imply less). From
   0.29 the V2 sampler's persistent per-sequence state (an int32 [max_num_seqs, vocab] count
   table and two bit masks, 4.25 bytes × max_num_seqs × vocab) is consumed memory as well.
 * cuda_graph: graphs × layers per GPU × 0.27 MiB (0.36 with tp on one node, 0.55 across
@@ -52,7 +53,7 @@ SAMPLER_BYTES_V2_FLASHINFER = 14.0
 SAMPLER_BYTES_V2_NATIVE = 6.0
 PERSISTENT_SAMPLER_BYTES = 4.25
 NON_TORCH_TP1_GIB = 0.13
-NON_TORCH_PER_TP_DOUBLING_GIB = 0.42
+NON_TORCH_TP_GIB = 0.55
 GRAPH_MIB_PER_LAYER = {"single": 0.27, "tp": 0.36, "cross-node": 0.55}
 STARTUP_RESERVE_GIB = 0.61
 
@@ -256,12 +257,7 @@ def _activation(
 
 
 def _non_torch(arch: ModelArch, setup: Setup, rules: Rules, last: bool) -> float:
-    tp = setup.tp
-    gib = (
-        NON_TORCH_TP1_GIB + NON_TORCH_PER_TP_DOUBLING_GIB * math.log2(tp)
-        if tp > 1
-        else NON_TORCH_TP1_GIB
-    )
+    gib = NON_TORCH_TP_GIB if setup.tp > 1 else NON_TORCH_TP1_GIB
     persistent = 0.0
     if rules.model_runner_v2 and last:
         persistent = PERSISTENT_SAMPLER_BYTES * setup.max_num_seqs * arch.vocab_size

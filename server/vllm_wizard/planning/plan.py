@@ -46,6 +46,9 @@ from vllm_wizard.vllm.flags import flag_table
 PERFORMANCE_MODES = {"throughput": "throughput", "latency": "interactivity", "balanced": "balanced"}
 """workload.mode → vLLM's `--performance-mode` (0.17+)."""
 
+V0_CHUNKED_PREFILL_FROM = 32768
+"""V0 switched chunked prefill on only for a max_model_len above this."""
+
 ONLINE_FP8 = frozenset({"fp8", "fp8_per_tensor", "fp8_per_block", "fp8_per_channel", "online"})
 FP8_COMPUTE = frozenset({"fp8", "fp8_per_tensor", "fp8_per_block", "fp8_per_channel", "modelopt"})
 
@@ -131,7 +134,12 @@ def _batch(
     user_tokens = args.values.get("max_num_batched_tokens")
     if mode == "throughput":
         seqs, tokens = seqs * 2, tokens * 2
-    tokens = user_tokens if isinstance(user_tokens, int) else min(seqs * max_model_len, tokens)
+    if isinstance(user_tokens, int):
+        tokens = user_tokens
+    elif rules.v0_engine and max_model_len <= V0_CHUNKED_PREFILL_FROM:
+        tokens = max(max_model_len, tokens)  # V0: no chunked prefill up to 32k tokens
+    else:
+        tokens = min(seqs * max_model_len, tokens)
     seqs = user_seqs if isinstance(user_seqs, int) else min(seqs, tokens)
     return seqs, tokens, mode
 

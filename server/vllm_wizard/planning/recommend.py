@@ -268,6 +268,7 @@ def recommend(
 
 
 def _breakdown(memory: MemoryResult) -> str:
+    """`budget 71.26 GiB = weights 61.03 + activation 2.11 + … + KV 5.65; 0.9 × 79.18 GiB`."""
     stage = memory.stage
     parts = [f"weights {stage.weights / GIB:,.2f}"]
     if memory.setup.overhead_gb is not None:
@@ -277,11 +278,11 @@ def _breakdown(memory: MemoryResult) -> str:
         parts.append(f"non-torch {stage.non_torch / GIB:,.2f}")
         if memory.cuda_graph_in_budget and stage.cuda_graph > 0:
             parts.append(f"CUDA graphs {stage.cuda_graph / GIB:,.2f}")
-    parts.append(f"KV {max(0.0, stage.kv_cache) / GIB:,.2f}")
+    parts.append(f"KV {stage.kv_cache / GIB:,.2f}")
     return (
-        f"budget {memory.budget / GIB:,.2f} GiB ="
-        f" {memory.setup.gpu_memory_utilization:g} × {memory.total / GIB:,.2f} GiB = "
+        f"budget {memory.budget / GIB:,.2f} GiB = "
         + " + ".join(parts)
+        + f"; {memory.setup.gpu_memory_utilization:g} × {memory.total / GIB:,.2f} GiB"
     )
 
 
@@ -350,10 +351,10 @@ def feasibility_findings(
             )
             findings.error(
                 Code.DOES_NOT_START,
-                f"Does not start: needs {refusal.needed_gib:,.2f} GiB of KV cache for one"
+                f"Does not start: needs {refusal.needed_gib:,.2f} GiB of KV for one"
                 f" {memory.max_model_len:,}-token request, {refusal.available_gib:,.2f} GiB"
-                f' available ({_breakdown(memory)}).{hint} vLLM: "To serve at least one'
-                f' request with {wording} max seq len ({memory.max_model_len})…"',
+                f" available ({_breakdown(memory)}).{hint} (vLLM: \"To serve at least one"
+                f' request with {wording} max seq len ({memory.max_model_len}) …")',
                 LEN_FIELD,
                 TP_FIELD,
                 GPU_FIELD,

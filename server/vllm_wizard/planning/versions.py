@@ -20,6 +20,9 @@ KNOWN_RELEASES: tuple[str, ...] = (
 )  # fmt: skip
 """Releases whose sources were read for these rules (0.10.1 stands for 0.10.1.1)."""
 
+V1_DEFAULT_SINCE = "0.8.0"
+"""The first release that ran the V1 engine by default."""
+
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
 
 
@@ -74,6 +77,10 @@ class Rules:
     """How vLLM's start-up refusal spells "the model's" (0.22 fixed "the models's")."""
     default_utilization: float
     """vLLM's own default --gpu-memory-utilization (0.92 from 0.20)."""
+    v0_engine: bool = False
+    """Releases before 0.8 ran the V0 engine by default. Its one rule modelled here (from
+    the RTX 3090 Llama-3.1-8B logs in tests/accuracy): chunked prefill was off up to a
+    32,768-token max_model_len, so the profiling run covered max_model_len tokens."""
 
     @property
     def exact(self) -> bool:
@@ -121,4 +128,5 @@ def rules_for(version: str) -> Rules:
         online_fp8_per_tensor=since("0.32.0"),
         refusal_wording="model's" if since("0.22.0") else "models's",
         default_utilization=0.92 if since("0.20.0") else 0.90,
+        v0_engine=version_key(version) < version_key(V1_DEFAULT_SINCE),
     )
