@@ -1,0 +1,131 @@
+"""The deployment files of a plan, as text: what `generate` and the editor's command write.
+
+Pure: no I/O. `render/emit.py` writes the result. plan.json is always part of it; a target a
+plan cannot have (Compose for several nodes) is listed in `skipped` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+from vllm_wizard.profile.schema import EmitTarget
+from vllm_wizard.render.compose import compose_refusal, compose_yaml
+from vllm_wizard.render.docker import docker_run_script
+from vllm_wizard.render.k8s import k8s_refusal, k8s_values_yaml
+from vllm_wizard.render.plan_json import plan_json
+from vllm_wizard.render.profile_yaml import profile_yaml
+from vllm_wizard.render.serve import one_line, serve_script
+
+if TYPE_CHECKING:
+    from vllm_wizard.planning.plan import Plan
+
+PLAN_JSON = "plan.json"
+FILENAMES: Mapping[EmitTarget, str] = {
+    "command": "serve_command.sh",
+    "profile": "profile.yaml",
+    "compose": "docker-compose.yaml",
+    "k8s": "k8s-values.yaml",
+    "docker": "docker_run.sh",
+}
+"""Each emit target's file name in the output folder."""
+
+
+class Artifact(NamedTuple):
+    """One file: its text and whether it gets the executable bit."""
+
+    content: str
+    executable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Artifacts:
+    files: dict[str, Artifact]
+    """File name → artifact, in emit order, plan.json last."""
+    skipped: dict[str, str]
+    """File name → why it was not rendered."""
+    warnings: tuple[str, ...]
+    """What the user should know about every file (e.g. an AMD GPU)."""
+
+
+Renderer = Callable[["Plan", "str | None"], str]
+
+_RENDERERS: Mapping[EmitTarget, tuple[Renderer, Callable[[Plan], str | None] | None]] = {
+    "command": (serve_script, None),
+    "profile": (lambda plan, banner: profile_yaml(plan.profile, banner), None),
+    "compose": (compose_yaml, compose_refusal),
+    "k8s": (k8s_values_yaml, k8s_refusal),
+    "docker": (docker_run_script, None),
+}
+
+
+def does_not_start_banner(plan: Plan) -> str:
+    """The comment every file of a plan that will not start begins with, and why."""
+    reasons = [f"- {one_line(f.message)}" for f in plan.findings if f.is_error]
+    if not reasons:
+        reasons = ["- the KV cache cannot hold one request of max_model_len"]
+    return "\n".join(
+        [
+            "WARNING: vllm-wizard predicts that vLLM will NOT start with this configuration:",
+            *reasons,
+            "Written anyway on request; fix the profile and generate again.",
+        ]
+    )
+
+
+def amd_warning(plan: Plan) -> str | None:
+    if not plan.gpu.is_amd:
+        return None
+    return (
+        f"{plan.gpu.name} is an AMD GPU: these files target NVIDIA GPUs and the"
+        " vllm/vllm-openai CUDA image; serve with a ROCm build of vLLM instead."
+    )
+
+
+def ray_note(plan: Plan) -> str | None:
+    """What a multi-node serve command needs first: it joins a Ray cluster, it makes none."""
+    nodes = plan.profile.hardware.nodes
+    if nodes <= 1:
+        return None
+    return (
+        f"Multi-node: start a Ray cluster across the {nodes} nodes first (`ray start --head` on"
+        " one, `ray start --address=HEAD_IP:6379` on each other; in Docker, each node's"
+        " container must join it, as vLLM's examples/online_serving/run_cluster.sh does), then"
+        " run this on the head node only."
+    )
+
+
+def _targets(emit: Iterable[EmitTarget]) -> list[EmitTarget]:
+    seen: list[EmitTarget] = []
+    for target in emit:
+        if target not in seen:
+            seen.append(target)
+    return seen
+
+
+def artifacts(
+    plan: Plan, emit: Iterable[EmitTarget], *, infeasible_banner: str | None
+) -> Artifacts:
+    """Render each emit target (duplicates once) and plan.json.
+
+    `infeasible_banner` is given when the plan does not start and the user allowed it; each
+    file but plan.json (whose `starts: false` says it) then begins with it.
+    """
+    warning = amd_warning(plan)
+    banner = "\n".join(part for part in (infeasible_banner, warning) if part) or None
+    note = ray_note(plan)
+    script_banner = "\n".join(part for part in (banner, note) if part) or None
+    files: dict[str, Artifact] = {}
+    skipped: dict[str, str] = {}
+    for target in _targets(emit):
+        name = FILENAMES[target]
+        render, refusal = _RENDERERS[target]
+        reason = refusal(plan) if refusal is not None else None
+        if reason is not None:
+            skipped[name] = reason
+            continue
+        script = name.endswith(".sh")
+        files[name] = Artifact(render(plan, script_banner if script else banner), script)
+    files[PLAN_JSON] = Artifact(plan_json(plan), False)
+    return Artifacts(files, skipped, (warning,) if warning else ())
