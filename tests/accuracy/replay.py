@@ -103,6 +103,25 @@ SKIPPED: dict[str, str] = {
 }
 
 
+NOT_AUTOMATIC: dict[str, str] = {
+    "l40s-llama31-8b-32k": "gpu_memory_utilization is not in the log",
+    "a10x4-qwen3-30b-a3b-tp4-graph-oom": "gpu_memory_utilization is not in the log",
+    "a100-40g-qwen3-14b-lmcache": "the LMCache connector allocates GPU memory of its own",
+    "h100x4-qwen3-235b-a22b-fp8-tp4": "the LMCache connector allocates GPU memory of its own",
+    "llmd-gpt-oss-120b-h100": "the llm-d row does not add up (weights + activation > budget)",
+}
+"""Cases kept out of the fully automatic comparison, and why."""
+
+KNOWN_PESSIMISTIC: dict[str, str] = {
+    "a100-80g-qwen2-7b-util025": (
+        "vLLM 0.10 samples with FlashInfer when it is installed (about 14 B per vocab entry"
+        " per sequence); the planner assumes the PyTorch path measured on 0.11 (38.7 B), so it"
+        " counts ~0.9 GiB more activation — 18 % of this 5 GiB KV cache at utilization 0.25"
+    ),
+}
+"""Cases outside 10 % where the planner is knowingly on the safe side."""
+
+
 def load_cases() -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text())
     return cases

@@ -11,30 +11,19 @@ from typing import Any
 
 import pytest
 
-from accuracy.replay import load_cases, replay, replayable, resolved_model
+from accuracy.replay import (
+    KNOWN_PESSIMISTIC,
+    NOT_AUTOMATIC,
+    load_cases,
+    replay,
+    replayable,
+    resolved_model,
+)
 from vllm_wizard.planning.kv import build_layout, stage_layer_kinds
 from vllm_wizard.planning.memory import GIB
 from vllm_wizard.planning.versions import rules_for
 
 CASES = [c for c in load_cases() if replayable(c)]
-
-NOT_AUTOMATIC: dict[str, str] = {
-    "l40s-llama31-8b-32k": "gpu_memory_utilization is not in the log",
-    "a10x4-qwen3-30b-a3b-tp4-graph-oom": "gpu_memory_utilization is not in the log",
-    "a100-40g-qwen3-14b-lmcache": "the LMCache connector allocates GPU memory of its own",
-    "h100x4-qwen3-235b-a22b-fp8-tp4": "the LMCache connector allocates GPU memory of its own",
-    "llmd-gpt-oss-120b-h100": "the llm-d row does not add up (weights + activation > budget)",
-}
-"""Cases kept out of the fully automatic comparison, and why."""
-
-KNOWN_PESSIMISTIC: dict[str, str] = {
-    "a100-80g-qwen2-7b-util025": (
-        "vLLM 0.10 samples with FlashInfer when it is installed (about 14 B per vocab entry"
-        " per sequence); the planner assumes the PyTorch path measured on 0.11 (38.7 B), so it"
-        " counts ~0.9 GiB more activation — 18 % of this 5 GiB KV cache at utilization 0.25"
-    ),
-}
-"""Cases outside 10 % where the planner is knowingly on the safe side."""
 
 PESSIMISTIC_LIMIT = 0.25
 
@@ -166,9 +155,10 @@ def test_kv_bytes_per_token_exact_against_logged_blocks(case: dict[str, Any]) ->
         layout.bytes_per_block / GIB
     )
     if logged.get("kv_cache_tokens"):
-        assert layout.kv_tokens(blocks, plan.memory.max_model_len, plan.rules) == logged[
-            "kv_cache_tokens"
-        ]
+        assert (
+            layout.kv_tokens(blocks, plan.memory.max_model_len, plan.rules)
+            == logged["kv_cache_tokens"]
+        )
     if logged.get("max_concurrency"):
         concurrency = layout.max_concurrency(blocks, plan.memory.max_model_len)
         assert round(concurrency, 2) == logged["max_concurrency"]

@@ -28,7 +28,8 @@ def test_examples_report_only_the_profile_that_does_not_start(
     code, out, err = run(["check", str(EXAMPLES)], capsys)
     assert (code, err) == (1, "")
     [line] = out.splitlines()
-    assert line.startswith(f"{EXAMPLES / 'qwen3-32b-one-h100.profile.yaml'}:7:18: error[does-not-start]")
+    where = EXAMPLES / "qwen3-32b-one-h100.profile.yaml"
+    assert line.startswith(f"{where}:7:18: error[does-not-start]")
 
 
 def test_the_sample_profile_is_clean(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,6 +16,7 @@ from vllm_wizard.planning.memory import (
     PERSISTENT_SAMPLER_BYTES,
     SAMPLER_BYTES_V1_RUNNER,
     SAMPLER_BYTES_V2_FLASHINFER,
+    SAMPLER_BYTES_V2_NATIVE,
 )
 from vllm_wizard.planning.result import Derivation
 
@@ -58,8 +59,12 @@ def derivations(plan: Plan) -> list[Derivation]:
         add("overhead", _gib(stage.activation), "policy.overhead_gb (replaces the estimates)")
     else:
         rows = min(setup.max_num_batched_tokens, setup.max_num_seqs)
+        capability = plan.gpu.compute_capability
+        native = capability is not None and capability < (8, 0)  # no FlashInfer sampler
         per_entry = (
-            SAMPLER_BYTES_V2_FLASHINFER if rules.model_runner_v2 else SAMPLER_BYTES_V1_RUNNER
+            (SAMPLER_BYTES_V2_NATIVE if native else SAMPLER_BYTES_V2_FLASHINFER)
+            if rules.model_runner_v2
+            else SAMPLER_BYTES_V1_RUNNER
         )
         runner = "Model Runner V2" if rules.model_runner_v2 else "the V1 model runner"
         add(

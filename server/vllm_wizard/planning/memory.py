@@ -359,7 +359,8 @@ def compute_memory(
     def concurrency(stage: StageMemory) -> float:
         return stage.layout.max_concurrency(num_blocks, max_model_len)
 
-    tight = min(stages, key=concurrency)
+    # ties (stages of one layout share num_blocks): the stage with the least KV memory
+    tight = min(stages, key=lambda stage: (concurrency(stage), stage.kv_cache))
     free = (gpu.free_gib * GIB) if gpu.free_gib is not None else total - STARTUP_RESERVE_GIB * GIB
     if setup.kv_cache_memory_bytes is None and budget > free:
         refusal = Refusal("startup-free-memory", needed_gib=budget / GIB, available_gib=free / GIB)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from vllm_wizard.hardware.resolve import ResolvedGpu
-from vllm_wizard.models.arch import ModelArch, estimate_params
+from vllm_wizard.models.arch import ModelArch
 from vllm_wizard.models.resolve import ResolvedModel
 from vllm_wizard.planning.dtypes import served_dtype
 from vllm_wizard.planning.findings import Finding, Findings, Fix, fixes_data
@@ -38,6 +38,7 @@ from vllm_wizard.planning.semantic import (
     valid_tp,
 )
 from vllm_wizard.planning.versions import Rules, rules_for
+from vllm_wizard.planning.weights import parameter_counts
 from vllm_wizard.profile.diagnostics import Code, Severity
 from vllm_wizard.profile.schema import Profile
 from vllm_wizard.vllm.args import CheckedArgs, check_vllm_args
@@ -352,7 +353,7 @@ def _performance(
             " FLOP/s unknown)"
         )
     arch = model.arch
-    active = model.params_active or estimate_params(arch).active
+    active = model.params_active or parameter_counts(arch).active
     total = max(1, model.params_total)
     moe = arch.moe
     fp8 = (setup.quantization in FP8_COMPUTE) and spec.fp8 and spec.fp8_tflops is not None

@@ -8,6 +8,7 @@ vLLM accepts are suggested.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from vllm_wizard.catalog.models import catalog_models, config_dict
@@ -83,30 +84,34 @@ def _rounded_length(length: int, block_size: int) -> int:
     return max(block_size, length // block_size * block_size)
 
 
-def _quantized_variants(arch: ModelArch, model_id: str) -> list[tuple[str, ModelArch, int]]:
-    """Catalog checkpoints of the same architecture that are quantized (smaller weights)."""
+@cache
+def _quantized_catalog() -> tuple[tuple[str, ModelArch, int], ...]:
+    """Every quantized catalog checkpoint with its architecture, parsed once."""
     found: list[tuple[str, ModelArch, int]] = []
     for entry in catalog_models():
-        if entry.id == model_id:
-            continue
         config = config_dict(entry)
         if "quantization_config" not in config and "quantization_config" not in config.get(
             "text_config", {}
         ):
             continue
         try:
-            other = arch_from_config(config)
+            found.append((entry.id, arch_from_config(config), entry.params_total))
         except ModelConfigError:
             continue
-        same = (
-            other.text_model_type == arch.text_model_type
-            and other.hidden_size == arch.hidden_size
-            and other.num_layers == arch.num_layers
-            and other.vocab_size == arch.vocab_size
-        )
-        if same:
-            found.append((entry.id, other, entry.params_total))
-    return found
+    return tuple(found)
+
+
+def _quantized_variants(arch: ModelArch, model_id: str) -> list[tuple[str, ModelArch, int]]:
+    """Catalog checkpoints of the same architecture that are quantized (smaller weights)."""
+    return [
+        (other_id, other, params)
+        for other_id, other, params in _quantized_catalog()
+        if other_id != model_id
+        and other.text_model_type == arch.text_model_type
+        and other.hidden_size == arch.hidden_size
+        and other.num_layers == arch.num_layers
+        and other.vocab_size == arch.vocab_size
+    ]
 
 
 def recommend(
@@ -147,7 +152,8 @@ def recommend(
     for tp in range(setup.tp + 1, limit + 1):
         if not valid_tp(arch, tp):
             continue
-        variant = run(replace(setup, tp=tp))
+        per_node = max(setup.gpus_per_node, -(-tp * setup.pp // hw.nodes))
+        variant = run(replace(setup, tp=tp, gpus_per_node=per_node))
         if not variant.fits:
             continue
         effect = verdict_phrase(variant)
@@ -308,6 +314,13 @@ def feasibility_findings(
     if refusal is not None:
         start_fixes = fixes.for_start()
         if refusal.kind == "startup-free-memory":
+            # the highest utilization the free memory allows (never above our default 0.9)
+            fitting = min(0.9, int(refusal.available_gib / (memory.total / GIB) * 100) / 100)
+            util_fixes = (
+                [Fix.set(f"Set gpu_memory_utilization: {fitting:g}", UTIL_FIELD, fitting, True)]
+                if fitting > 0
+                else []
+            )
             findings.error(
                 Code.DOES_NOT_START,
                 f"Does not start: vLLM wants {refusal.needed_gib:,.2f} GiB"
@@ -317,9 +330,7 @@ def feasibility_findings(
                 ' desired GPU memory utilization").',
                 UTIL_FIELD,
                 related=related,
-                data=fixes_data(
-                    [Fix.set("Set gpu_memory_utilization: 0.9", UTIL_FIELD, 0.9, True)]
-                ),
+                data=fixes_data(util_fixes),
             )
         elif refusal.kind == "no-kv-memory":
             findings.error(
@@ -353,7 +364,7 @@ def feasibility_findings(
                 Code.DOES_NOT_START,
                 f"Does not start: needs {refusal.needed_gib:,.2f} GiB of KV for one"
                 f" {memory.max_model_len:,}-token request, {refusal.available_gib:,.2f} GiB"
-                f" available ({_breakdown(memory)}).{hint} (vLLM: \"To serve at least one"
+                f' available ({_breakdown(memory)}).{hint} (vLLM: "To serve at least one'
                 f' request with {wording} max seq len ({memory.max_model_len}) …")',
                 LEN_FIELD,
                 TP_FIELD,

@@ -131,8 +131,8 @@ def check_max_model_len(profile: Profile, arch: ModelArch, findings: Findings) -
     key = arch.max_len_key or "max_position_embeddings"
     findings.error(
         Code.MAX_MODEL_LEN,
-        f"User-specified max_model_len ({value:,}) is greater than the derived max_model_len"
-        f" ({key}={limit:,} or model_max_length={arch.model_max_length} in model's"
+        f"User-specified max_model_len ({value}) is greater than the derived max_model_len"
+        f" ({key}={limit} or model_max_length={arch.model_max_length} in model's"
         " config.json). vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.",
         LEN_FIELD,
         related=((MODEL_FIELD, f"{key} = {limit:,}"),),

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
-from vllm_wizard.models.arch import ModelArch, QuantizationInfo, estimate_params
+from vllm_wizard.models.arch import ModelArch, ParamCounts, QuantizationInfo, estimate_params
+from vllm_wizard.planning.kv import pp_partitions
 
 GIB = float(2**30)
 
@@ -85,6 +87,12 @@ def _bytes_per_quantized_param(
     return 1.0
 
 
+@cache
+def parameter_counts(arch: ModelArch) -> ParamCounts:
+    """`estimate_params`, once per architecture (the planner asks for every variant)."""
+    return estimate_params(arch)
+
+
 def _round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
 
@@ -128,7 +136,7 @@ def estimate_weights(
     profile asks for on an unquantized checkpoint (`fp8` halves a bf16 model), or None.
     """
     dtype_bytes = DTYPE_BYTES.get(dtype, 2)
-    counts = estimate_params(arch)
+    counts = parameter_counts(arch)
     unquantized = counts.embedding + counts.lm_head + counts.norms + counts.vision
     linear_estimate = max(1, counts.total - unquantized)
     linear = max(0, params_total - unquantized)
@@ -165,11 +173,15 @@ def estimate_weights(
     embedding_bytes = counts.embedding * dtype_bytes
     head_bytes = counts.lm_head * dtype_bytes
     layer_bytes = max(0.0, total - embedding_bytes - head_bytes)
-    first_stage = layer_bytes / pp + embedding_bytes + (head_bytes if pp == 1 else 0.0)
-    last_stage = layer_bytes / pp + head_bytes + (embedding_bytes if pp == 1 else 0.0)
+    # vLLM's get_pp_indices puts the remainder on the second-last, third-last, ... stages
+    parts = pp_partitions(arch.num_layers, pp)
+    per_layer = layer_bytes / max(1, arch.num_layers)
+    first_stage = parts[0] * per_layer + embedding_bytes + (head_bytes if pp == 1 else 0.0)
+    last_stage = parts[-1] * per_layer + head_bytes + (embedding_bytes if pp == 1 else 0.0)
+    middle_stage = max(parts[1:-1], default=0) * per_layer
     if pp > 1 and arch.tie_word_embeddings:
         last_stage += embedding_bytes  # the last stage needs its own copy to compute logits
-    heaviest = max(first_stage, last_stage) / tp + rope
+    heaviest = max(first_stage, last_stage, middle_stage) / tp + rope
     return WeightsEstimate(
         bytes_per_gpu=heaviest,
         total_bytes=total + rope * tp * pp,

@@ -98,7 +98,7 @@ class CheckedArgs:
 def parse_human_int(value: str) -> int | None:
     """vLLM's human-readable integers: `8k` = 8,000, `8K` = 8,192, `1.5M`, or plain digits."""
     text = value.strip()
-    if text.lstrip("-").isdigit():
+    if re.fullmatch(r"-?\d+", text):
         return int(text)
     match = _HUMAN_INT.match(text)
     if match is None:
@@ -235,7 +235,13 @@ def check_vllm_args(args: Mapping[str, Any], table: FlagTable) -> CheckedArgs:
         checked.specs[spec.dest] = spec
         checked.keys[spec.dest] = key
         reason = NOT_MODELLED.get(spec.dest)
-        if reason is not None and parsed not in (False, None, 1, 0, "", {}, []):
+        # `True in (1, ...)` holds in Python: test booleans by identity
+        inert = (
+            parsed is None
+            or parsed is False
+            or (not isinstance(parsed, bool) and parsed in (1, 0, "", {}, []))
+        )
+        if reason is not None and not inert:
             checked.problems.append(
                 ArgProblem(
                     key,

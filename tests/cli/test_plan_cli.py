@@ -1,0 +1,320 @@
+"""`vllm-wizard plan` (DESIGN §7): the report, plan.json, flag overrides and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from vllm_wizard.cli import main
+from vllm_wizard.engine import EngineContext, analyze
+from vllm_wizard.models.resolve import resolve_model_locally
+from vllm_wizard.profile.jsonschema import render_schema
+from vllm_wizard.render.plan_json import plan_json, plan_json_schema
+from wizard_testing import EXAMPLES, REPO_ROOT
+
+SAMPLE = EXAMPLES / "sample.yaml"
+PLAN_SCHEMA = REPO_ROOT / "schemas" / "plan.schema.json"
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "configs"
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def plan_doc(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    code, out, err = run(["plan", "--json", "--offline", *args], capsys)
+    assert code == 0, err
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def lookup(document: dict[str, Any], dotted: str) -> Any:
+    """A field of plan.json by dotted path; None where it is absent."""
+    value: Any = document
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+def test_the_text_report(capsys: pytest.CaptureFixture[str]) -> None:
+    # Llama-2-7B (fp16) on an RTX 4090 at 4,096 tokens: budget ceil(0.9 × 23.643 GiB) =
+    # 22,847,830,151 B; weights 6,738,417,664 × 2 + 4,096 × 128 × 2 = 13,477,883,904; the
+    # forward pass over 2,048 tokens, 2,048 × (3 × 11,008 + 4 × 4,096) × 2 = 202,375,168;
+    # non-torch 0.13 GiB + 4.25 × 256 × 32,000 = 174,402,437.12; graphs 86 × 32 × 0.27 MiB =
+    # 779,133,911.04. KV 8,214,034,730.84 B = 7.65 GiB; // 8 MiB per block = 979 blocks,
+    # × 16 = 15,664 tokens, 979 / 256 = 3.82× at 4,096.
+    code, out, err = run(["plan", str(SAMPLE)], capsys)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "meta-llama/Llama-2-7b-hf on 1 × RTX 4090 · vLLM 0.33.0"
+    assert lines[2] == "  ✔ fits · 7.6 GiB KV · 15,664 tokens · 3.8× at 4,096 · OOM risk low"
+    assert "Memory per GPU (tp 1, pp 1)" in lines
+    assert "  KV cache                          7.65 GiB  available" in lines
+    assert "  KV bytes per token   524,288" in lines
+    assert "  block size           16 (979 blocks)" in lines
+    assert "  max concurrency      3.82× at 4,096 tokens" in lines
+    # 4 × (512 + 256) × 524,288 × 1.15 = 1.725 GiB
+    assert "  workload KV need                  1.72 GiB  × fragmentation" in lines
+    assert "Performance (roofline estimates)" in lines
+    assert out.endswith(
+        "\nServe with\n  vllm serve meta-llama/Llama-2-7b-hf --max-model-len 4096"
+        " --tensor-parallel-size 1 --gpu-memory-utilization 0.9\n"
+    )
+    assert "How the figures were derived" not in out
+
+
+def test_explain_shows_each_derivation(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["plan", "--explain", str(SAMPLE)], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert "How the figures were derived" in lines and "Assumptions" in lines
+    start = lines.index("How the figures were derived") + 1
+    derivation = {
+        line.split()[0]: line
+        for line in lines[start : lines.index("Assumptions")]
+        if line.startswith("  ")
+    }
+    assert "ceil(total × util) with gpu_memory_utilization 0.9" in derivation["budget"]
+    assert "21.279 GiB" in derivation["budget"]
+    assert "6,738,417,664 parameters × 2 bytes (float16)" in derivation["weights"]
+    assert (
+        "979" in derivation["num_blocks"] and "8,388,608 B per block id" in derivation["num_blocks"]
+    )
+    assert "int(max_concurrency × max_model_len)" in derivation["kv_cache_tokens"]
+    assert "  - batch = concurrency = 4; average context 640 tokens" in lines
+
+
+def test_a_plan_that_does_not_start_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    document = plan_doc([str(EXAMPLES / "qwen3-32b-one-h100.profile.yaml")], capsys)
+    assert document["starts"] is False and document["oom_risk"] == "high"
+    assert "does-not-start" in [w["code"] for w in document["warnings"]]
+    code, out, _ = run(["plan", str(EXAMPLES / "qwen3-32b-one-h100.profile.yaml")], capsys)
+    assert code == 0 and "✘ does not start" in out.splitlines()[2]
+
+
+# ----------------------------------------------------------------------------- --json
+
+
+def test_json_is_plan_json_and_valid_against_the_schema(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(["plan", "--json", str(SAMPLE)], capsys)
+    assert (code, err) == (0, "")
+    # the same document the library writes for the same profile
+    context = EngineContext(
+        resolve_model=lambda m, r, b, p: resolve_model_locally(m, r, base_dir=b, params_b=p)
+    )
+    analysis = analyze(SAMPLE.read_text(), context)
+    assert analysis.plan is not None
+    assert out == plan_json(analysis.plan)
+    document = json.loads(out)
+    jsonschema.validate(document, json.loads(PLAN_SCHEMA.read_text()))
+    assert document["plan_version"] == 1 and document["vllm_version"] == "0.33.0"
+    assert document["memory"]["kv_cache_tokens"] == 15_664
+    assert document["memory"]["num_blocks"] == 979
+    assert document["memory"]["kv_cache_gib"] == 7.65
+    assert document["memory"]["kv_bytes_per_token"] == 524_288
+    assert document["config"] == {
+        "model": "meta-llama/Llama-2-7b-hf",
+        "max_model_len": 4096,
+        "tensor_parallel_size": 1,
+        "gpu_memory_utilization": 0.9,
+    }
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_example_validates_against_the_plan_schema(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = plan_doc([str(example)], capsys)
+    jsonschema.validate(document, json.loads(PLAN_SCHEMA.read_text()))
+
+
+def test_schema_plan_is_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["schema", "plan"], capsys)
+    assert code == 0
+    assert out == render_schema(plan_json_schema())
+    assert PLAN_SCHEMA.read_text() == out, (
+        "schemas/plan.schema.json is stale:"
+        " run `vllm-wizard schema plan > schemas/plan.schema.json`"
+    )
+
+
+# ----------------------------------------------------------------------------- overrides
+
+# flag(s) → (plan.json field, value): each flag against the sample profile, which sets
+# RTX 4090, 1 GPU, concurrency 4, max_model_len 4096, utilization 0.9, ...
+OVERRIDES: list[tuple[list[str], str, Any]] = [
+    (
+        ["--model", "meta-llama/Llama-3.1-8B-Instruct"],
+        "model.id",
+        "meta-llama/Llama-3.1-8B-Instruct",
+    ),
+    (["-m", "Qwen/Qwen3-0.6B"], "model.architecture.model_type", "qwen3"),
+    (["--trust-remote-code"], "config.trust_remote_code", True),
+    (["--dtype", "float32"], "config.dtype", "float32"),
+    (["--quantization", "fp8"], "config.quantization", "fp8_per_tensor"),
+    (["-q", "fp8"], "config.quantization", "fp8_per_tensor"),
+    (["--kv-cache-dtype", "fp8"], "config.kv_cache_dtype", "fp8"),
+    (["--max-model-len", "2048"], "memory.max_model_len", 2048),
+    (["--max-model-len", "auto"], "config.max_model_len", -1),
+    (["--params-b", "7"], "model.params", 7_000_000_000),
+    (["--vllm-version", "0.11.0"], "vllm_rules", "0.11.0"),
+    (["--gpu", "H100 SXM"], "hardware.gpu_name", "H100 SXM"),
+    (["--gpus", "2"], "hardware.gpus", 2),
+    (["--nodes", "2"], "parallel.pipeline_parallel_size", 2),
+    (["--vram-gb", "20"], "hardware.memory_gib_per_gpu", 20.0),
+    (["--gpus", "2", "--tensor-parallel-size", "2"], "parallel.tensor_parallel_size", 2),
+    (["--gpus", "2", "--tp", "2"], "parallel.tensor_parallel_size", 2),
+    (["--gpus", "2", "--pp", "2"], "parallel.pipeline_parallel_size", 2),
+    (["--gpus", "2", "--pipeline-parallel-size", "2"], "config.pipeline_parallel_size", 2),
+    # 8 × (1,000 + 24) × 524,288 B × 1.15 = 4 GiB × 1.15
+    (["-c", "8", "--prompt-tokens", "1000", "--gen-tokens", "24"], "memory.kv_needed_gib", 4.6),
+    (["--concurrency", "1"], "memory.kv_needed_gib", 0.431),  # 768 × 0.5 MiB × 1.15
+    (["--batching-mode", "throughput"], "config.performance_mode", "throughput"),
+    (["--gpu-memory-utilization", "0.8"], "config.gpu_memory_utilization", 0.8),
+    (["--overhead-gb", "3"], "memory.activation_gib", 3.0),
+    # 4 × 768 × 524,288 × 1.5 = 2.25 GiB
+    (["--fragmentation-factor", "1.5"], "memory.kv_needed_gib", 2.25),
+    (["--headroom-gb", "7"], "fits", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("flags", "field", "value"), OVERRIDES, ids=[" ".join(o[0]) for o in OVERRIDES]
+)
+def test_each_flag_wins_over_the_profile(
+    flags: list[str], field: str, value: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the sample profile's own plan has another value: the flag changed it
+    assert lookup(plan_doc([str(SAMPLE)], capsys), field) != value
+    assert lookup(plan_doc([str(SAMPLE), *flags], capsys), field) == value
+
+
+def test_interconnect_override(capsys: pytest.CaptureFixture[str]) -> None:
+    args = [str(SAMPLE), "--gpus", "2", "--tp", "2"]
+    pcie = plan_doc(args, capsys)["performance"]["assumptions"]
+    nvlink = plan_doc([*args, "--interconnect", "nvlink"], capsys)["performance"]["assumptions"]
+    assert "tensor parallel 2: two all-reduces per layer over pcie" in pcie
+    assert "tensor parallel 2: two all-reduces per layer over nvlink" in nvlink
+
+
+def test_revision_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a local model folder (the revision is passed on to vLLM; the folder is read as it is)
+    folder = tmp_path / "llama"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "meta-llama--Llama-3.1-8B-Instruct.json", folder / "config.json")
+    document = plan_doc(["-m", str(folder), "--gpu", "H100 SXM", "--revision", "v2"], capsys)
+    assert document["model"]["revision"] == "v2" and document["config"]["revision"] == "v2"
+
+
+def test_flags_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        ["plan", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100 SXM"], capsys
+    )
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "meta-llama/Llama-3.1-8B-Instruct on 1 × H100 SXM · vLLM 0.33.0"
+    # 56,895,280,447.6 B of KV, 27,129 blocks (tests/planning/test_memory.py)
+    assert lines[2] == "  ✔ fits · 53.0 GiB KV · 434,064 tokens · 3.3× at 131,072 · OOM risk low"
+
+
+def test_model_is_required_without_a_profile(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["plan", "--json", "--gpu", "H100 SXM"], capsys)
+    assert (code, out) == (2, "")
+    assert err == "vllm-wizard plan: give a profile, or at least --model\n"
+
+
+def test_an_invalid_override_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["plan", "--json", str(SAMPLE), "--gpus", "0"], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("vllm-wizard plan: --gpus: ")
+    code, _, err = run(["plan", str(SAMPLE), "--max-model-len", "lots"], capsys)
+    assert code == 2
+    assert (
+        err == "vllm-wizard plan: --max-model-len: expected a whole number or `auto`; got 'lots'\n"
+    )
+
+
+def test_a_deprecated_dtype_spelling_warns_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["plan", "--json", str(SAMPLE), "--dtype", "bf16"], capsys)
+    assert code == 0
+    assert json.loads(out)["config"]["dtype"] == "bfloat16"
+    assert err == (
+        "vllm-wizard plan: warning: `bf16` is an old spelling of dtype; vLLM calls it `bfloat16`.\n"
+    )
+
+
+# ----------------------------------------------------------------------------- input
+
+
+def test_profile_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SAMPLE.read_bytes())))
+    from_stdin = plan_doc(["-"], capsys)
+    assert from_stdin == plan_doc([str(SAMPLE)], capsys)
+
+
+@pytest.mark.parametrize("option", ["-p", "--profile"])
+def test_profile_option(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert plan_doc([option, str(SAMPLE)], capsys) == plan_doc([str(SAMPLE)], capsys)
+
+
+def test_a_syntax_error_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("model:\n  id: [oops\n")
+    code, out, err = run(["plan", "--json", str(profile)], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"vllm-wizard plan: no plan:\n{profile}:3:1: error[yaml-syntax] ")
+
+
+def test_an_unknown_gpu_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["plan", "--json", str(SAMPLE), "--gpu", "H10"], capsys)
+    assert (code, out) == (2, "")
+    assert f"{SAMPLE}:14:13: error[gpu-unknown] Unknown GPU `H10`." in err
+
+
+def test_an_unknown_model_offline_is_unusable(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["plan", "--json", "--offline", "-m", "acme/not-a-real-model"], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("vllm-wizard plan: no plan:\n<flags>:")
+    assert "warning[model-unresolved] `acme/not-a-real-model` is not in the bundled catalog" in err
+
+
+def test_an_unreadable_path_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["plan", "--json", str(tmp_path / "missing.yaml")], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"vllm-wizard plan: cannot read {tmp_path / 'missing.yaml'}: ")
+
+
+def test_the_plan_process_does_not_import_heavy_modules() -> None:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "vllm_wizard", "plan", "--json", str(SAMPLE)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "vllm_wizard" in imported and "pydantic" in imported
+    assert imported & {"pygls", "lsprotocol", "huggingface_hub", "pynvml"} == set()
+    assert json.loads(result.stdout)["memory"]["kv_cache_tokens"] == 15_664

@@ -1,0 +1,387 @@
+"""Recommendations, quick fixes and the feasibility verdict (planning/recommend.py, DESIGN §4).
+
+Each suggestion re-runs the memory model with one knob changed, so the figure it states must be
+the figure a plan with that change computes; the base figures are derived by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from planner_testing import GIB, MIB, make_plan
+from vllm_wizard.planning.plan import Plan
+from vllm_wizard.planning.recommend import feasibility_findings, recommend
+from vllm_wizard.planning.result import Recommendation
+from vllm_wizard.profile.diagnostics import Code, Severity
+
+LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
+QWEN3_32B = "Qwen/Qwen3-32B"
+
+
+def recs(plan: Plan) -> list[tuple[str, Any]]:
+    return [(r.field, r.value) for r in plan.recommendations]
+
+
+def rec(plan: Plan, field: str) -> Recommendation:
+    [found] = [r for r in plan.recommendations if r.field == field]
+    return found
+
+
+def fix(title: str, *edits: tuple[tuple[str, ...], Any]) -> dict[str, Any]:
+    return {
+        "title": title,
+        "edits": [{"path": list(path), "value": value} for path, value in edits],
+        "preferred": False,
+        "remove": False,
+    }
+
+
+def errors(plan: Plan) -> list[Code]:
+    return [f.code for f in plan.findings if f.is_error]
+
+
+# ----------------------------------------------------------------------------- tensor parallel
+
+
+def test_the_planner_picks_the_smallest_tp_that_fits() -> None:
+    # Llama-3.1-70B on 8 H100s, tp left to the planner. tp 2: 141,107,412,992 / 2 + rotary
+    # 33,554,432 = 65.74 GiB of weights per GPU, more than the 71.26 GiB budget leaves after
+    # activation, non-torch and graphs. tp 4: 35,310,407,680 B (32.89 GiB) of weights;
+    # KV = 76,516,989,862 − 35,310,407,680 − activation 1,972,895,744 (14 × 1,024 × 128,256 +
+    # 8,192 × 8,192 × 2) − non-torch 1,148,728,115.2 (0.55 GiB + 4.25 × 1,024 × 128,256)
+    # − graphs 3,080,296,857.6 (102 × 80 layers × 0.36 MiB) = 35,004,661,465.2 B = 32.60 GiB.
+    plan = make_plan(LLAMA_70B, hardware={"gpus": 8})
+    assert plan.tp_chosen and plan.setup.tp == 4
+    assert plan.memory.stage.weights == 35_310_407_680
+    assert plan.memory.stage.kv_cache == pytest.approx(35_004_661_465.2, abs=1e-2)
+    # 80 layers × 16 × 1,024 B per block: 26,706 blocks, 427,296 tokens
+    assert plan.memory.num_blocks == 26_706 and plan.memory.kv_tokens == 427_296
+    assert plan.fits and plan.recommendations == () and errors(plan) == []
+    assert plan.config["tensor_parallel_size"] == 4
+
+
+def test_a_tp_too_small_recommends_the_smallest_that_fits() -> None:
+    plan = make_plan(LLAMA_70B, hardware={"gpus": 8, "tp_size": 1})
+    assert not plan.starts and errors(plan) == [Code.NO_KV_MEMORY]
+    tp = rec(plan, "hardware.tp_size")
+    assert tp.value == 4
+    assert tp.effect == "fits: 32.6 GiB KV, 427,296 tokens"
+    assert tp.reason == "tensor parallelism over 4 GPUs splits the weights"
+    [finding] = [f for f in plan.findings if f.code is Code.NO_KV_MEMORY]
+    assert finding.data == {
+        "fixes": [
+            fix("Set tp_size: 4 (fits: 32.6 GiB KV, 427,296 tokens)", (("hardware", "tp_size"), 4))
+        ]
+    }
+    # the figure it states is the plan's once the fix is applied
+    fixed = make_plan(LLAMA_70B, hardware={"gpus": 8, "tp_size": 4})
+    assert fixed.fits and fixed.memory.kv_tokens == 427_296
+
+
+def test_more_gpus_than_the_profile_has_are_a_gpus_and_tp_fix() -> None:
+    # one GPU: tp 4 needs 4 of them; the fix sets both fields
+    plan = make_plan(LLAMA_70B)
+    gpus = rec(plan, "hardware.gpus")
+    assert gpus.value == 4
+    assert gpus.reason == "it needs 4 GPUs with tensor parallelism; the profile has 1"
+    [finding] = [f for f in plan.findings if f.code is Code.NO_KV_MEMORY]
+    assert finding.data is not None
+    [data] = finding.data["fixes"]
+    assert data["edits"] == [
+        {"path": ["hardware", "gpus"], "value": 4},
+        {"path": ["hardware", "tp_size"], "value": 4},
+    ]
+    assert data["title"].startswith("Use 4 GPUs with tp_size: 4 (fits: ")
+
+
+# ----------------------------------------------------------------------------- does not fit
+
+
+def test_a_workload_that_does_not_fit_gets_each_fix_with_its_figure() -> None:
+    # Llama-3.1-8B on one H100: 56,895,280,447.6 B of KV (52.99 GiB, see test_memory). 600
+    # requests × 768 tokens × 131,072 B × 1.15 = 69,457,674,240 B (64.69 GiB): does not fit.
+    plan = make_plan(workload={"concurrency": 600})
+    assert plan.starts and not plan.fits and plan.oom_risk == "medium"
+    assert recs(plan) == [
+        ("hardware.gpus", 2),
+        ("model.kv_cache_dtype", "fp8"),
+        ("model.quantization", "fp8_per_tensor"),
+        ("outputs.vllm_args.max_num_seqs", 600),
+        ("workload.concurrency", 482),
+    ]
+    # fp8 KV: 1 MiB per block id, 54,259 blocks × 16 = 868,144 tokens vs 434,064: 2.0×
+    assert rec(plan, "model.kv_cache_dtype").effect == "2.0× KV tokens"
+    # fp8 weights: 9,114,755,072 B = 8.49 GiB
+    assert rec(plan, "model.quantization").effect.startswith("weights 8.49 GiB; ")
+    # 600 sequences instead of 1,024: (14 + 4.25) B × 424 × 128,256 = 992,444,928 B less
+    # activation and sampler state = +0.92 GiB; 57,887,725,375.6 // 2 MiB = 27,603 blocks
+    assert rec(plan, "outputs.vllm_args.max_num_seqs").effect == (
+        "+0.92 GiB KV cache; starts: 53.9 GiB KV, 441,648 tokens"
+    )
+    # (KV − 1 GiB headroom) // (768 × 131,072 × 1.15) = 55,821,538,623.6 // 115,762,790.4 = 482
+    # and the longest request 600 of them can hold: 55,821,538,623.6 // (600 × 131,072 × 1.15)
+    assert plan.memory.max_context_at_concurrency == 617
+    concurrency = rec(plan, "workload.concurrency")
+    assert concurrency.effect == "concurrency: 482 fits"
+    assert make_plan(workload={"concurrency": 482}).fits
+    assert not make_plan(workload={"concurrency": 483}).fits
+
+
+def test_does_not_fit_is_a_warning_with_the_fit_fixes() -> None:
+    plan = make_plan(workload={"concurrency": 600})
+    [finding] = [f for f in plan.findings if f.code is Code.DOES_NOT_FIT]
+    assert finding.severity is Severity.WARNING
+    assert finding.message == (
+        "Starts, but the workload does not fit: 600 requests of 768 tokens need 64.69 GiB of KV"
+        " cache (× 1.15 fragmentation); 52.99 GiB is available, leaving -11.70 GiB against the"
+        " 1 GiB headroom wanted. At 600 concurrent requests the longest that fits is 617 tokens."
+    )
+    assert finding.fields == (
+        ("workload", "concurrency"),
+        ("workload", "prompt_tokens"),
+        ("hardware", "tp_size"),
+        ("hardware", "gpu_name"),
+    )
+    assert finding.data is not None
+    # for_fit order: tp, fp8 KV, max_num_seqs, quantized, concurrency
+    assert [f["edits"][-1]["path"] for f in finding.data["fixes"]] == [
+        ["hardware", "tp_size"],
+        ["model", "kv_cache_dtype"],
+        ["outputs", "vllm_args", "max_num_seqs"],
+        ["model", "quantization"],
+        ["workload", "concurrency"],
+    ]
+    assert finding.data["fixes"][1] == fix(
+        "Set kv_cache_dtype: fp8 (2.0× KV tokens)", (("model", "kv_cache_dtype"), "fp8")
+    )
+
+
+def test_max_num_seqs_is_not_suggested_when_the_profile_sets_it() -> None:
+    plan = make_plan(workload={"concurrency": 600}, vllm_args={"max_num_seqs": 1024})
+    assert "outputs.vllm_args.max_num_seqs" not in dict(recs(plan))
+
+
+def test_a_plan_that_fits_has_no_recommendations() -> None:
+    plan = make_plan()
+    assert plan.fits and plan.recommendations == () and plan.findings == ()
+
+
+# ----------------------------------------------------------------------------- does not start
+
+
+def test_the_longest_max_model_len_that_starts() -> None:
+    # Llama-3.1-8B on an L4 (21.951 GiB): budget ceil(0.9 × 23,569,706,778.6) = 21,212,736,101 B;
+    # the L4 gets vLLM's small batch defaults (256 / 2,048): activation 14 × 256 × 128,256 +
+    # 2,048 × 4,096 × 2 = 476,446,720; non-torch 0.13 GiB + 4.25 × 256 × 128,256 =
+    # 279,128,965.12; graphs (51 + 35) × 32 × 0.27 MiB = 779,133,911.04. KV: 21,212,736,101 −
+    # 16,094,076,928 − 476,446,720 − 279,128,965.12 − 779,133,911.04 = 3,583,949,576.84 B.
+    plan = make_plan(gpu_name="L4")
+    memory = plan.memory
+    assert memory.stage.kv_cache == pytest.approx(3_583_949_576.84, abs=1e-2)
+    assert not plan.starts and memory.refusal is not None
+    # 131,072 tokens need 8,192 blocks (16 GiB); the KV holds 1,708 blocks, 1,707 once the null
+    # block is kept back: 27,312 tokens. The fix rounds down to a multiple of 1,024: 26,624.
+    assert memory.refusal.needed_gib == 16.0
+    assert memory.refusal.longest == 27_312
+    length = rec(plan, "model.max_model_len")
+    assert length.value == 26_624
+    assert length.effect == "max_model_len: 26,624 fits"
+    assert length.reason == "the longest request that fits in 3.34 GiB of KV cache"
+    assert make_plan(gpu_name="L4", model={"max_model_len": 26_624}).starts
+    assert make_plan(gpu_name="L4", model={"max_model_len": 27_312}).starts
+    assert not make_plan(gpu_name="L4", model={"max_model_len": 27_313}).starts
+
+
+def test_does_not_start_is_an_error_on_max_model_len_with_vllms_words() -> None:
+    plan = make_plan(gpu_name="L4")
+    [finding] = [f for f in plan.findings if f.is_error]
+    assert finding.code is Code.DOES_NOT_START
+    assert finding.fields[0] == ("model", "max_model_len")
+    assert finding.message.startswith(
+        "Does not start: needs 16.00 GiB of KV for one 131,072-token request, 3.34 GiB available"
+        " (budget 19.76 GiB = weights 14.99 + activation 0.44 + non-torch 0.26 + CUDA graphs 0.73"
+        " + KV 3.34; 0.9 × 21.95 GiB). The longest max_model_len that starts is 27,312."
+    )
+    assert finding.message.endswith(
+        '(vLLM: "To serve at least one request with the model\'s max seq len (131072) …")'
+    )
+    assert finding.related == (
+        (("model", "id"), "weights 14.99 GiB per GPU"),
+        (("hardware", "gpu_name"), "L4: 21.95 GiB as CUDA reports it"),
+        (("hardware", "tp_size"), "tensor_parallel_size 1"),
+        (("policy", "gpu_memory_utilization"), "gpu_memory_utilization 0.9"),
+    )
+    assert finding.data is not None and finding.data["needed_gib"] == 16.0
+    # for_start order: tp, max_model_len, fp8 KV, quantized, utilization
+    assert [f["edits"][-1]["path"] for f in finding.data["fixes"]] == [
+        ["hardware", "tp_size"],
+        ["model", "max_model_len"],
+    ]
+
+
+def test_vllm_before_0_22_spells_it_the_models_s() -> None:
+    plan = make_plan(gpu_name="L4", vllm_version="0.21.0")
+    [finding] = [f for f in plan.findings if f.code is Code.DOES_NOT_START]
+    assert "with the models's max seq len (131072)" in finding.message
+
+
+def test_every_fix_that_makes_it_start() -> None:
+    # Qwen3-32B on one H100 at 32,768 tokens: weights 65,534,732,288, activation 2,262,040,576,
+    # non-torch 800,811,909.12, graphs 102 × 64 × 0.27 MiB = 1,848,178,114.56: KV
+    # 6,071,226,974.32 B (5.65 GiB) < the 8 GiB one request needs.
+    plan = make_plan(QWEN3_32B, model={"max_model_len": 32_768})
+    assert plan.memory.stage.kv_cache == pytest.approx(6_071_226_974.32, abs=1e-2)
+    assert recs(plan) == [
+        ("hardware.gpus", 2),
+        ("model.kv_cache_dtype", "fp8"),
+        ("model.max_model_len", 22_528),  # (6,071,226,974.32 − 4 MiB) // 4 MiB = 1,446 × 16
+        ("model.quantization", "fp8_per_tensor"),
+        ("policy.gpu_memory_utilization", 0.95),
+    ]
+    # no KV tokens to compare with: the fp8 KV fix states the variant's verdict
+    assert rec(plan, "model.kv_cache_dtype").effect.startswith("fits: 5.7 GiB KV, ")
+    # 0.95: ceil(0.95 × 85,018,877,624.32) = 80,767,933,744, 4,250,943,882 B more than at 0.9:
+    # KV 10,322,170,856.32 B = 9.61 GiB; 10,322,170,856.32 // 4 MiB = 2,460 blocks × 16
+    assert rec(plan, "policy.gpu_memory_utilization").effect == "fits: 9.6 GiB KV, 39,360 tokens"
+    raised = make_plan(
+        QWEN3_32B, model={"max_model_len": 32_768}, policy={"gpu_memory_utilization": 0.95}
+    )
+    assert raised.fits and raised.memory.kv_tokens == 39_360
+
+
+def test_fp8_on_the_fly_is_spelled_for_the_targeted_release() -> None:
+    plan = make_plan(QWEN3_32B, vllm_version="0.30.0", model={"max_model_len": 32_768})
+    assert rec(plan, "model.quantization").value == "fp8"
+
+
+def test_a_quantized_catalog_checkpoint_of_the_same_architecture() -> None:
+    # Qwen2.5-72B in bf16 on two H100s (tp 2): 67.72 GiB of weights per GPU leave no KV
+    plan = make_plan("Qwen/Qwen2.5-72B-Instruct", hardware={"gpus": 2, "tp_size": 2})
+    assert errors(plan) == [Code.NO_KV_MEMORY]
+    variant = rec(plan, "model.id")
+    assert variant.value == "LDCC/Qwen2.5-72B-Instruct-ko-AWQ"
+    assert variant.reason == "a awq checkpoint of the same model"
+    assert variant.effect.startswith("weights 19.32 GiB; fits: ")
+    applied = make_plan("LDCC/Qwen2.5-72B-Instruct-ko-AWQ", hardware={"gpus": 2, "tp_size": 2})
+    assert applied.fits
+    assert f"{applied.memory.stage.weights / GIB:.2f}" == "19.32"
+
+
+def test_start_up_free_memory_refusal_offers_utilization_0_9() -> None:
+    plan = make_plan(policy={"gpu_memory_utilization": 1.0})
+    [finding] = [f for f in plan.findings if f.is_error]
+    assert finding.code is Code.DOES_NOT_START
+    assert finding.fields == (("policy", "gpu_memory_utilization"),)
+    # ceil(85,018,877,624.32) B = 79.18 GiB wanted; 79.18 − 0.61 = 78.57 GiB free
+    assert finding.message.startswith(
+        "Does not start: vLLM wants 79.18 GiB (gpu_memory_utilization 1 × 79.18 GiB) but only"
+        " about 78.57 GiB is free at start-up"
+    )
+    assert finding.data == {
+        "fixes": [
+            {
+                "title": "Set gpu_memory_utilization: 0.9",
+                "edits": [{"path": ["policy", "gpu_memory_utilization"], "value": 0.9}],
+                "preferred": True,
+                "remove": False,
+            }
+        ]
+    }
+
+
+def test_auto_max_model_len_that_cannot_fit_one_token() -> None:
+    plan = make_plan(model={"max_model_len": "auto"}, vllm_args={"kv_cache_memory_bytes": 2 * MIB})
+    [finding] = [f for f in plan.findings if f.is_error]
+    assert finding.code is Code.NO_KV_MEMORY
+    assert 'vLLM: "Cannot auto-fit max_model_len"' in finding.message
+    assert finding.fields[0] == ("model", "max_model_len")
+
+
+def test_auto_max_model_len_before_0_14_is_an_error() -> None:
+    plan = make_plan(vllm_version="0.11.0", model={"max_model_len": "auto"})
+    [finding] = [f for f in plan.findings if f.code is Code.MAX_MODEL_LEN]
+    assert finding.is_error
+    assert finding.message == (
+        "vLLM 0.11.0 cannot fit max_model_len to memory (`-1`/`auto` arrived in 0.14): give a"
+        " number."
+    )
+    assert plan.memory.max_model_len == 131_072  # planned at the model's own limit
+    assert not plan.starts
+
+
+def test_auto_max_model_len_from_0_14() -> None:
+    # Llama-3.1-8B on an L4 with auto: vLLM fits 27,312 tokens (see above)
+    plan = make_plan(gpu_name="L4", model={"max_model_len": "auto"})
+    assert plan.starts and plan.memory.max_model_len == 27_312
+    assert plan.config["max_model_len"] == -1
+
+
+# ----------------------------------------------------------------------------- little room
+
+
+def test_little_headroom_is_a_warning() -> None:
+    # Qwen2.5-7B on an L4, 64 requests: 64 × 768 × 57,344 B × 1.15 = 3,241,358,131.2 B (3.02 GiB)
+    # of the 4.12 GiB of KV: 1.10 GiB spare, less than twice the 1 GiB headroom
+    plan = make_plan("Qwen/Qwen2.5-7B-Instruct", "L4", workload={"concurrency": 64})
+    assert plan.fits and plan.oom_risk == "medium"
+    [finding] = plan.findings
+    assert finding.code is Code.LOW_HEADROOM and finding.severity is Severity.WARNING
+    assert finding.message == (
+        "Fits with little room: 1.10 GiB of KV cache to spare beyond the workload's 3.02 GiB;"
+        " a longer prompt or a few more requests will queue."
+    )
+    assert plan.memory.kv_needed == pytest.approx(3_241_358_131.2)
+
+
+def test_cuda_graphs_outside_a_tight_budget_are_a_warning() -> None:
+    # vLLM 0.19 does not count graphs (0.86 GiB) in the budget; 0.99 leaves 0.79 GiB free
+    plan = make_plan(vllm_version="0.19.0", policy={"gpu_memory_utilization": 0.99})
+    codes = [f.code for f in plan.findings]
+    assert Code.CUDA_GRAPH_RISK in codes
+    [finding] = [f for f in plan.findings if f.code is Code.CUDA_GRAPH_RISK]
+    assert finding.message.startswith(
+        "CUDA graphs take about 0.86 GiB outside the budget, more than the 0.79 GiB"
+    )
+    assert make_plan(vllm_version="0.20.0", policy={"gpu_memory_utilization": 0.99}).findings == (
+        ()
+    )
+
+
+def test_recommend_and_feasibility_are_callable_on_their_own() -> None:
+    # the plan's own pieces, re-run: same recommendations, same findings
+    from vllm_wizard.planning.findings import Findings
+    from vllm_wizard.planning.memory import ModelInputs
+    from vllm_wizard.planning.plan import _Context, _gpu_inputs
+
+    plan = make_plan(workload={"concurrency": 600})
+    context = _Context(
+        ModelInputs(plan.arch, plan.model.params_total, None),
+        _gpu_inputs(plan.gpu),
+        _workload(plan),
+        plan.rules,
+    )
+    again, fixes = recommend(plan.profile, context, plan.setup, plan.memory, plan.tp_chosen)
+    assert tuple(again) == plan.recommendations
+    findings = Findings()
+    feasibility_findings(
+        plan.profile, plan.model, plan.gpu, plan.setup, plan.memory, fixes, findings, plan.rules
+    )
+    assert [f.code for f in findings.items] == [Code.DOES_NOT_FIT]
+    assert fixes.concurrency is not None and fixes.concurrency.edits == (
+        (("workload", "concurrency"), 482),
+    )
+
+
+def _workload(plan: Plan) -> Any:
+    from vllm_wizard.planning.memory import Workload
+
+    load, policy = plan.profile.workload, plan.profile.policy
+    return Workload(
+        load.concurrency,
+        load.prompt_tokens,
+        load.gen_tokens,
+        policy.fragmentation_factor,
+        policy.headroom_gb,
+    )
