@@ -1,0 +1,471 @@
+"""pygls wiring only: each handler converts LSP ⇄ engine types and calls a feature module.
+
+Diagnostics are pulled (`textDocument/diagnostic`) when the client supports it and pushed
+(with the document version) otherwise, never both. Background work (debounced publishes,
+Hub lookups) runs as tasks the server keeps strong references to and whose exceptions are
+logged. A feature that fails answers that one request with an error; the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from vllm_wizard import __version__
+from vllm_wizard.lsp.convert import Converter, encoding_of
+from vllm_wizard.lsp.model import GENERATE_COMMAND, SHOW_PLAN_COMMAND, VERDICT_NOTIFICATION
+from vllm_wizard.lsp.settings import SECTION, Settings, merge_settings
+from vllm_wizard.profile.positions import split_lines
+
+if TYPE_CHECKING:
+    from vllm_wizard.engine import Analysis
+    from vllm_wizard.lsp.analysis import Analyzer, HubLookup
+
+log = logging.getLogger("vllm_wizard.lsp")
+
+T = TypeVar("T")
+
+FAULT_ENV = "VLLM_WIZARD_INJECT_FAULT"
+"""Comma-separated feature names that raise on purpose (tests of the failure path only)."""
+
+COMPLETION_TRIGGERS = [":", " ", "-", '"', "'", "/"]
+
+
+class WizardServer(LanguageServer):
+    """The vLLM Wizard language server's state: the analysis cache and background tasks."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "vllm-wizard",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
+        self._analyzer: Analyzer | None = None
+        self.settings = Settings()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.publishing: dict[str, asyncio.Task[Any]] = {}
+        self.published: set[str] = set()
+        self.pull = False
+        self.faults = frozenset(filter(None, os.environ.get(FAULT_ENV, "").split(",")))
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """Created on first use: importing the engine (pydantic, the catalogs) takes a while,
+        and `initialize` must not wait for it."""
+        if self._analyzer is None:
+            from vllm_wizard.lsp.analysis import Analyzer
+
+            self._analyzer = Analyzer(
+                schedule_lookup=self._schedule_lookup, on_lookup_done=self._lookup_done
+            )
+            self._analyzer.update_settings(self.settings)
+        return self._analyzer
+
+    # ---- tasks ---------------------------------------------------------------------
+
+    def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Start `coro`, keep a strong reference until it ends, log what it raises."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=error)
+
+    # ---- documents -----------------------------------------------------------------
+
+    def current(self, uri: str) -> tuple[Analysis | None, Converter]:
+        """The analysis of the document as the client has it now, and its converter."""
+        document = self.workspace.get_text_document(uri)
+        text = document.source
+        analysis = self.analyzer.analysis(uri, text, document.version)
+        lines = analysis.document.lines if analysis is not None else split_lines(text)
+        return analysis, Converter(lines, encoding_of(self.workspace.position_encoding))
+
+    def is_open(self, uri: str) -> bool:
+        return uri in self.workspace.text_documents
+
+    def schedule_publish(self, uri: str, delay_ms: int) -> None:
+        """Publish `uri`'s diagnostics after `delay_ms`; a newer edit replaces the pending one."""
+        previous = self.publishing.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self.publishing[uri] = self.run_task(self._publish_later(uri, delay_ms), f"publish {uri}")
+
+    async def _publish_later(self, uri: str, delay_ms: int) -> None:
+        if delay_ms > 0:
+            await asyncio.sleep(delay_ms / 1000)
+        self.publishing.pop(uri, None)
+        if self.is_open(uri):
+            self.publish(uri)
+
+    def publish(self, uri: str) -> None:
+        """Analyse the current text and tell the client (diagnostics if pushed, the verdict)."""
+        document = self.workspace.get_text_document(uri)
+        analysis, converter = self.current(uri)
+        if not self.pull and (analysis is not None or uri in self.published):
+            items = (
+                [converter.diagnostic(d, uri) for d in analysis.diagnostics]
+                if analysis is not None
+                else []
+            )
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=document.version)
+            )
+            if analysis is not None:
+                self.published.add(uri)
+            else:
+                self.published.discard(uri)
+        if analysis is not None:
+            from vllm_wizard.lsp import lens
+
+            found = lens.verdict(analysis)
+            if found is not None:
+                starts, fits, summary = found
+                self.protocol.notify(
+                    VERDICT_NOTIFICATION,
+                    {"uri": uri, "fits": fits, "starts": starts, "summary": summary},
+                )
+
+    def clear(self, uri: str) -> None:
+        pending = self.publishing.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        self.analyzer.forget(uri)
+        if not self.pull:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+        self.published.discard(uri)
+
+    def republish_all(self) -> None:
+        """Something outside the texts changed: every open profile again, and refresh views."""
+        for uri in list(self.workspace.text_documents):
+            self.schedule_publish(uri, 0)
+        capabilities = self.client_capabilities.workspace
+        if capabilities is not None:
+            diagnostics = capabilities.diagnostics
+            if self.pull and diagnostics is not None and diagnostics.refresh_support:
+                self.workspace_diagnostic_refresh(None)
+            code_lens = capabilities.code_lens
+            if code_lens is not None and code_lens.refresh_support:
+                self.workspace_code_lens_refresh(None)
+
+    # ---- Hub lookups ---------------------------------------------------------------
+
+    def _schedule_lookup(self, key: HubLookup, lookup: Callable[[], Any]) -> None:
+        self.run_task(self._lookup(key, lookup), f"hub {key[0]}")
+
+    async def _lookup(self, key: HubLookup, lookup: Callable[[], Any]) -> None:
+        token = f"vllm-wizard-hub-{uuid.uuid4().hex}"
+        window = self.client_capabilities.window
+        progress = window is not None and bool(window.work_done_progress)
+        if progress:
+            try:
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(
+                    token,
+                    types.WorkDoneProgressBegin(
+                        title="vLLM Wizard", message=f"Looking up {key[0]} on the Hugging Face Hub"
+                    ),
+                )
+            except Exception:  # a client that refuses progress still gets the result
+                log.warning("the client refused a progress token", exc_info=True)
+                progress = False
+        try:
+            result: Any = await asyncio.to_thread(lookup)
+        except Exception as error:  # reported as a diagnostic by lookup_finished
+            result = error
+        finally:
+            if progress:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+        self.analyzer.lookup_finished(key, result)
+
+    def _lookup_done(self, key: HubLookup) -> None:
+        log.info("Hub lookup of %s finished", key[0])
+        self.republish_all()
+
+    # ---- settings ------------------------------------------------------------------
+
+    async def pull_settings(self) -> None:
+        capabilities = self.client_capabilities.workspace
+        if capabilities is None or not capabilities.configuration:
+            return
+        answer = await self.workspace_configuration_async(
+            types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+        )
+        if answer:
+            self.apply_settings(answer[0])
+
+    def apply_settings(self, raw: Any) -> None:
+        before = self.settings
+        self.settings = merge_settings(before, raw)
+        if self._analyzer is not None:
+            self._analyzer.update_settings(self.settings)
+        if self.settings != before:
+            log.info("settings: %s", self.settings)
+            self.republish_all()
+
+
+def _guard(server: WizardServer, name: str, call: Callable[[], T]) -> T:
+    """Run one feature; log its failure with the traceback and let pygls answer an error."""
+    try:
+        if name in server.faults:
+            raise RuntimeError(f"injected fault in {name} ({FAULT_ENV})")
+        return call()
+    except Exception:
+        log.exception("%s failed", name)
+        raise
+
+
+def warm_up() -> None:
+    """Import the engine and load the catalogs ahead of the first document (in a thread)."""
+    from vllm_wizard.catalog.gpus import all_gpus
+    from vllm_wizard.catalog.models import catalog_models
+    from vllm_wizard.lsp import actions, analysis, commands, completion, hover, lens, symbols
+
+    del actions, analysis, commands, completion, hover, lens, symbols
+    all_gpus()
+    catalog_models()
+
+
+def build_server() -> WizardServer:
+    """Register every feature on a new server; feature modules load on first use."""
+    server = WizardServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: WizardServer, params: types.InitializeParams) -> None:
+        ls.pull = params.capabilities.text_document is not None and (
+            params.capabilities.text_document.diagnostic is not None
+        )
+        ls.apply_settings(params.initialization_options)
+        log.info("vllm-wizard %s: %s diagnostics", __version__, "pull" if ls.pull else "push")
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: WizardServer, params: types.InitializedParams) -> None:
+        ls.run_task(asyncio.to_thread(warm_up), "warm up")
+        ls.run_task(ls.pull_settings(), "configuration")
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(
+        ls: WizardServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        ls.apply_settings(params.settings)
+        ls.run_task(ls.pull_settings(), "configuration")
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: WizardServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule_publish(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: WizardServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule_publish(params.text_document.uri, ls.settings.debounce_ms)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: WizardServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.clear(params.text_document.uri)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(
+            identifier="vllm-wizard", inter_file_dependencies=False, workspace_diagnostics=False
+        ),
+    )
+    def diagnostic(
+        ls: WizardServer, params: types.DocumentDiagnosticParams
+    ) -> types.DocumentDiagnosticReport:
+        uri = params.text_document.uri
+
+        def run() -> types.DocumentDiagnosticReport:
+            analysis, converter = ls.current(uri)
+            items = (
+                [converter.diagnostic(d, uri) for d in analysis.diagnostics]
+                if analysis is not None
+                else []
+            )
+            return types.RelatedFullDocumentDiagnosticReport(items=items)
+
+        return _guard(ls, "diagnostic", run)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def on_hover(ls: WizardServer, params: types.HoverParams) -> types.Hover | None:
+        from vllm_wizard.lsp import hover
+
+        def run() -> types.Hover | None:
+            analysis, converter = ls.current(params.text_document.uri)
+            if analysis is None:
+                return None
+            result = hover.hover(analysis, converter.from_position(params.position))
+            return converter.hover(result) if result is not None else None
+
+        return _guard(ls, "hover", run)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=COMPLETION_TRIGGERS),
+    )
+    def on_completion(
+        ls: WizardServer, params: types.CompletionParams
+    ) -> types.CompletionList | None:
+        from vllm_wizard.lsp import completion
+
+        def run() -> types.CompletionList | None:
+            uri = params.text_document.uri
+            analysis, converter = ls.current(uri)
+            if analysis is None:
+                return None
+            found = completion.complete(
+                analysis.text, converter.from_position(params.position), analysis
+            )
+            snippets = _snippet_support(ls)
+            return types.CompletionList(
+                is_incomplete=found.incomplete,
+                items=[converter.completion(item, snippets) for item in found.items],
+            )
+
+        return _guard(ls, "completion", run)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]
+        ),
+    )
+    def on_code_action(
+        ls: WizardServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction] | None:
+        from vllm_wizard.lsp import actions
+
+        def run() -> list[types.CodeAction] | None:
+            uri = params.text_document.uri
+            analysis, converter = ls.current(uri)
+            if analysis is None:
+                return None
+            sent = [converter.from_diagnostic(d) for d in params.context.diagnostics]
+            only = [str(kind) for kind in params.context.only] if params.context.only else None
+            found = actions.code_actions(
+                analysis,
+                uri,
+                converter.from_range(params.range),
+                [d for d in sent if d is not None],
+                only,
+            )
+            return [converter.action(action, uri) for action in found]
+
+        return _guard(ls, "code action", run)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    def on_code_lens(ls: WizardServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        from vllm_wizard.lsp import lens
+
+        def run() -> list[types.CodeLens]:
+            uri = params.text_document.uri
+            analysis, converter = ls.current(uri)
+            if analysis is None:
+                return []
+            return [converter.lens(item) for item in lens.code_lenses(analysis, uri)]
+
+        return _guard(ls, "code lens", run)
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def on_symbols(
+        ls: WizardServer, params: types.DocumentSymbolParams
+    ) -> list[types.DocumentSymbol]:
+        from vllm_wizard.lsp import symbols
+
+        def run() -> list[types.DocumentSymbol]:
+            analysis, converter = ls.current(params.text_document.uri)
+            if analysis is None:
+                return []
+            return [converter.symbol(s) for s in symbols.document_symbols(analysis)]
+
+        return _guard(ls, "document symbols", run)
+
+    @server.command(GENERATE_COMMAND)
+    async def generate(ls: WizardServer, uri: str, *rest: Any) -> dict[str, Any]:
+        from vllm_wizard.lsp import commands
+
+        if GENERATE_COMMAND in ls.faults:
+            raise RuntimeError(f"injected fault in {GENERATE_COMMAND} ({FAULT_ENV})")
+        return await commands.generate(ls, uri)
+
+    @server.command(SHOW_PLAN_COMMAND)
+    async def show_plan(ls: WizardServer, uri: str, *rest: Any) -> dict[str, Any]:
+        from vllm_wizard.lsp import commands
+
+        return await commands.show_plan(ls, uri)
+
+    return server
+
+
+def _snippet_support(server: WizardServer) -> bool:
+    document = server.client_capabilities.text_document
+    if document is None or document.completion is None:
+        return False
+    item = document.completion.completion_item
+    return bool(item is not None and item.snippet_support)
+
+
+class _ClientLogHandler(logging.Handler):
+    """Our log records also go to the client (`window/logMessage`)."""
+
+    LEVELS: ClassVar[dict[int, types.MessageType]] = {
+        logging.ERROR: types.MessageType.Error,
+        logging.WARNING: types.MessageType.Warning,
+        logging.INFO: types.MessageType.Info,
+        logging.DEBUG: types.MessageType.Log,
+    }
+
+    def __init__(self, server: WizardServer) -> None:
+        super().__init__()
+        self.server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self.server.protocol, "writer", None) is None:
+            return
+        try:
+            kind = self.LEVELS.get(record.levelno, types.MessageType.Log)
+            self.server.window_log_message(
+                types.LogMessageParams(type=kind, message=self.format(record))
+            )
+        except Exception:  # logging must never take the server down
+            self.handleError(record)
+
+
+def configure_logging(server: WizardServer, level: str, log_file: str | None) -> None:
+    logger = logging.getLogger("vllm_wizard")
+    logger.setLevel(getattr(logging, level.upper(), logging.INFO))
+    logger.propagate = False
+    client = _ClientLogHandler(server)
+    client.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(client)
+    if log_file:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logging.getLogger("pygls").addHandler(handler)
+
+
+def serve(*, tcp: str | None, level: str, log_file: str | None) -> int:
+    """Run until the client says exit."""
+    server = build_server()
+    configure_logging(server, level, log_file)
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return 0

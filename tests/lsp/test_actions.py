@@ -1,0 +1,492 @@
+"""Code actions: each quick fix applied to the text gives the exact text expected, and the
+finding it fixes is gone when the result is analysed again."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+import pytest
+
+from vllm_wizard.engine import Analysis, EngineContext, analyze
+from vllm_wizard.lsp.actions import code_actions
+from vllm_wizard.lsp.model import (
+    GENERATE_COMMAND,
+    SHOW_PLAN_COMMAND,
+    ActionResult,
+    CommandRef,
+    TextEdit,
+)
+from vllm_wizard.models.resolve import resolve_model_locally
+from vllm_wizard.profile.diagnostics import Code, Diagnostic
+from vllm_wizard.profile.engine import analyze_text
+from vllm_wizard.profile.positions import Position, Range
+from wizard_testing import EXAMPLES
+
+URI = "file:///work/profile.yaml"
+CONTEXT = EngineContext(
+    resolve_model=lambda i, r, b, p: resolve_model_locally(i, r, base_dir=b, params_b=p)
+)
+EVERYWHERE = Range(Position(0, 0), Position(10_000, 0))
+DOES_NOT_START = (EXAMPLES / "qwen3-32b-one-h100.profile.yaml").read_text()
+
+DOES_NOT_FIT = """\
+model:
+  id: meta-llama/Llama-3.1-8B-Instruct
+hardware:
+  gpu_name: H100 SXM  # rented
+workload:
+  prompt_tokens: 8192
+  gen_tokens: 1024
+  concurrency: 64
+"""
+
+
+def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
+    """Apply LSP-style edits (code points) bottom-up; fail on overlapping edits."""
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+
+    def offset(position: Position) -> int:
+        line_start = starts[position.line]
+        line_end = starts[position.line + 1] if position.line + 1 < len(starts) else len(text)
+        assert position.character <= len(text[line_start:line_end].rstrip("\r\n"))
+        return line_start + position.character
+
+    spans = sorted(
+        ((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True
+    )
+    for (start, _, _), (_, earlier_end, _) in itertools.pairwise(spans):
+        assert earlier_end <= start, f"overlapping edits: {edits}"
+    for start, end, new_text in spans:
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def planned(text: str) -> Analysis:
+    return analyze(text, CONTEXT)
+
+
+def the(diagnostics: Sequence[Diagnostic], code: Code) -> Diagnostic:
+    [found] = [d for d in diagnostics if d.code is code]
+    return found
+
+
+def fixes(analysis: Analysis, diagnostic: Diagnostic) -> list[ActionResult]:
+    """What a client asking about this diagnostic (and sending it back) is offered."""
+    return code_actions(analysis, URI, diagnostic.range, [diagnostic], ["quickfix"])
+
+
+def titled(actions: Sequence[ActionResult], title: str) -> ActionResult:
+    [found] = [a for a in actions if a.title == title]
+    return found
+
+
+def codes(analysis: Analysis) -> list[Code]:
+    return [d.code for d in analysis.diagnostics]
+
+
+# ----------------------------------------------------------------------------- planner fixes
+
+
+def test_does_not_start_offers_the_planners_fixes_with_their_figures() -> None:
+    analysis = planned(DOES_NOT_START)
+    diagnostic = the(analysis.diagnostics, Code.DOES_NOT_START)
+    actions = fixes(analysis, diagnostic)
+    assert diagnostic.data is not None
+    assert [a.title for a in actions] == [f["title"] for f in diagnostic.data["fixes"]]
+    assert actions[0].title == "Use 2 GPUs with tp_size: 2 (fits: 35.2 GiB KV, 288,128 tokens)"
+    assert all(a.kind == "quickfix" and a.diagnostics == (diagnostic,) for a in actions)
+
+
+def test_the_tp_fix_sets_gpus_and_tp_size_and_the_plan_starts() -> None:
+    analysis = planned(DOES_NOT_START)
+    diagnostic = the(analysis.diagnostics, Code.DOES_NOT_START)
+    action = fixes(analysis, diagnostic)[0]
+    assert action.title.startswith("Use 2 GPUs with tp_size: 2 ")
+    fixed = apply_edits(DOES_NOT_START, action.edits)
+    assert fixed == DOES_NOT_START.replace(
+        "  gpu_name: H100 SXM\n  gpus: 1\n", "  gpu_name: H100 SXM\n  gpus: 2\n  tp_size: 2\n"
+    )
+    after = planned(fixed)
+    assert after.plan is not None and after.plan.starts and after.plan.fits
+    assert Code.DOES_NOT_START not in codes(after)
+    assert after.plan.setup.tp == 2
+    # What the title promised is what the plan of the fixed profile says.
+    memory = after.plan.memory
+    assert f"{memory.kv_gib:,.1f} GiB KV, {memory.kv_tokens:,} tokens" in action.title
+
+
+def test_the_max_model_len_fix_makes_it_start() -> None:
+    analysis = planned(DOES_NOT_START)
+    diagnostic = the(analysis.diagnostics, Code.DOES_NOT_START)
+    action = titled(
+        fixes(analysis, diagnostic), "Set max_model_len: 22528 (max_model_len: 22,528 fits)"
+    )
+    fixed = apply_edits(DOES_NOT_START, action.edits)
+    assert fixed == DOES_NOT_START.replace("max_model_len: 32768", "max_model_len: 22528")
+    assert action.edits == (TextEdit(diagnostic.range, "22528"),)
+    after = planned(fixed)
+    assert after.plan is not None and after.plan.starts
+    assert Code.DOES_NOT_START not in codes(after)
+
+
+def test_the_fp8_kv_fix_says_and_does_double_the_kv_tokens() -> None:
+    analysis = planned(DOES_NOT_FIT)
+    diagnostic = the(analysis.diagnostics, Code.DOES_NOT_FIT)
+    action = titled(fixes(analysis, diagnostic), "Set kv_cache_dtype: fp8 (2.0× KV tokens)")
+    fixed = apply_edits(DOES_NOT_FIT, action.edits)
+    assert fixed == DOES_NOT_FIT.replace(
+        "Llama-3.1-8B-Instruct\n", "Llama-3.1-8B-Instruct\n  kv_cache_dtype: fp8\n"
+    )
+    after = planned(fixed)
+    assert analysis.plan is not None and after.plan is not None
+    assert round(after.plan.memory.kv_tokens / analysis.plan.memory.kv_tokens, 1) == 2.0
+    assert after.plan.fits
+    assert Code.DOES_NOT_FIT not in codes(after)
+
+
+def test_a_fix_in_a_missing_section_creates_it() -> None:
+    analysis = planned(DOES_NOT_FIT)
+    diagnostic = the(analysis.diagnostics, Code.DOES_NOT_FIT)
+    [action] = [a for a in fixes(analysis, diagnostic) if a.title.startswith("Set max_num_seqs")]
+    assert apply_edits(DOES_NOT_FIT, action.edits) == (
+        DOES_NOT_FIT + "outputs:\n  vllm_args:\n    max_num_seqs: 256\n"
+    )
+
+
+def test_every_offered_planner_fix_applies_and_parses() -> None:
+    for text in (DOES_NOT_START, DOES_NOT_FIT):
+        analysis = planned(text)
+        for action in code_actions(analysis, URI, EVERYWHERE, [], ["quickfix"]):
+            fixed = apply_edits(text, action.edits)
+            assert fixed != text
+            assert analyze_text(fixed).profile is not None, action.title
+
+
+def test_preferred_comes_from_the_fix() -> None:
+    text = "model:\n  id: meta-llama/Llama-3.1-8B\nhardware:\n  gpu_name: H100 SXM\n  vram_gb: 80\n"
+    analysis = planned(text)
+    diagnostic = the(analysis.diagnostics, Code.VRAM_MARKETING)
+    [action] = fixes(analysis, diagnostic)
+    assert (action.title, action.preferred) == ("Set vram_gb: 79.18", True)
+    fixed = apply_edits(text, action.edits)
+    assert fixed == text.replace("vram_gb: 80", "vram_gb: 79.18")
+    assert Code.VRAM_MARKETING not in codes(planned(fixed))
+
+
+def test_an_unknown_gpu_offers_the_catalogs_close_names() -> None:
+    text = 'model:\n  id: meta-llama/Llama-3.1-8B-Instruct\nhardware:\n  gpu_name: "H100 SXXM"\n'
+    analysis = planned(text)
+    diagnostic = the(analysis.diagnostics, Code.GPU_UNKNOWN)
+    actions = fixes(analysis, diagnostic)
+    assert actions[0].title == "Set gpu_name: H100 SXM"
+    fixed = apply_edits(text, actions[0].edits)
+    assert fixed == text.replace('"H100 SXXM"', '"H100 SXM"')
+    assert Code.GPU_UNKNOWN not in codes(planned(fixed))
+
+
+# ----------------------------------------------------------------------------- schema fixes
+
+
+def test_a_deprecated_alias_is_replaced_by_vllms_spelling_keeping_its_quotes() -> None:
+    text = 'model:\n  id: org/m\n  dtype: "bf16"  # old habit\n'
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.DEPRECATED_ALIAS)
+    [action] = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    assert (action.title, action.kind, action.preferred) == (
+        "Use `bfloat16` (vLLM's spelling)",
+        "quickfix",
+        True,
+    )
+    fixed = apply_edits(text, action.edits)
+    assert fixed == 'model:\n  id: org/m\n  dtype: "bfloat16"  # old habit\n'
+    assert analyze_text(fixed).diagnostics == []
+
+
+def test_a_mistyped_key_is_renamed() -> None:
+    text = "model:\n  id: org/m\nhardware:\n  gpu_nmae: H100 SXM  # rented\n"
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.UNKNOWN_KEY)
+    [action] = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    assert (action.title, action.preferred) == ("Did you mean `gpu_name`?", True)
+    assert action.edits == (TextEdit(Range.at(3, 2, 8), "gpu_name"),)
+    fixed = apply_edits(text, action.edits)
+    assert fixed == "model:\n  id: org/m\nhardware:\n  gpu_name: H100 SXM  # rented\n"
+    assert analyze_text(fixed).diagnostics == []
+
+
+def test_a_mistyped_key_whose_right_spelling_is_written_is_removed() -> None:
+    text = "model:\n  id: org/m\nhardware:\n  gpu_name: L4\n  gpu_nmae: H100\n"
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.UNKNOWN_KEY)
+    [action] = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    assert action.title == "Remove `gpu_nmae` (`gpu_name` is already set)"
+    fixed = apply_edits(text, action.edits)
+    assert fixed == "model:\n  id: org/m\nhardware:\n  gpu_name: L4\n"
+    assert analyze_text(fixed).diagnostics == []
+
+
+def test_a_top_level_key_moves_into_its_section() -> None:
+    text = "model:\n  id: org/m\ngpus: 2  # two cards\nworkload:\n  concurrency: 4\n"
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.UNKNOWN_KEY)
+    [action] = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    assert action.title == "Move `gpus: 2` under `hardware:`"
+    fixed = apply_edits(text, action.edits)
+    assert fixed == "model:\n  id: org/m\nhardware:\n  gpus: 2\nworkload:\n  concurrency: 4\n"
+    assert analyze_text(fixed).diagnostics == []
+
+
+def test_an_invalid_enum_offers_the_close_choices_closest_first() -> None:
+    text = "model:\n  id: org/m\n  kv_cache_dtype: fp8_e4m2\n"
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.INVALID_VALUE)
+    actions = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    assert [(a.title, a.preferred) for a in actions] == [
+        ("Use `fp8_e4m3`", False),
+        ("Use `fp8_e5m2`", False),
+    ]
+    fixed = apply_edits(text, actions[0].edits)
+    assert fixed == "model:\n  id: org/m\n  kv_cache_dtype: fp8_e4m3\n"
+    assert analyze_text(fixed).diagnostics == []
+
+
+def test_one_close_choice_is_preferred() -> None:
+    text = "model:\n  id: org/m\nhardware:\n  interconnect: 'nvlnk'\n"
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.INVALID_VALUE)
+    [action] = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    assert (action.title, action.preferred) == ("Use `nvlink`", True)
+    fixed = apply_edits(text, action.edits)
+    assert fixed == "model:\n  id: org/m\nhardware:\n  interconnect: 'nvlink'\n"
+    assert analyze_text(fixed).diagnostics == []
+
+
+def test_with_nothing_close_a_short_enum_offers_every_choice_in_order() -> None:
+    text = "model:\n  id: org/m\nworkload:\n  mode: fast\n"
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.INVALID_VALUE)
+    actions = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    assert [a.title for a in actions] == ["Use `throughput`", "Use `latency`", "Use `balanced`"]
+    assert not any(a.preferred for a in actions)
+
+
+def test_with_nothing_close_a_long_enum_offers_nothing() -> None:
+    text = "model:\n  id: org/m\n  quantization: int8\n"
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.INVALID_VALUE)
+    assert code_actions(analysis, URI, diagnostic.range, [diagnostic]) == []
+
+
+def test_an_invalid_list_item_is_replaced() -> None:
+    text = "model:\n  id: org/m\noutputs:\n  emit: [command, profle]\n"
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.INVALID_VALUE)
+    [action] = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    assert action.title == "Use `profile`"
+    fixed = apply_edits(text, action.edits)
+    assert fixed == "model:\n  id: org/m\noutputs:\n  emit: [command, profile]\n"
+    assert analyze_text(fixed).diagnostics == []
+
+
+def test_a_duplicate_key_is_removed_the_later_one_first() -> None:
+    text = "model:\n  id: org/m\nhardware:\n  gpus: 1\n  gpus: 2  # more\n  tp_size: 1\n"
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.DUPLICATE_KEY)
+    later, earlier = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    assert later.title == "Remove this `gpus: 2`"
+    assert earlier.title == "Remove the first `gpus: 1` (keeps the value YAML uses)"
+    fixed = apply_edits(text, later.edits)
+    assert fixed == "model:\n  id: org/m\nhardware:\n  gpus: 1\n  tp_size: 1\n"
+    assert analyze_text(fixed).diagnostics == []
+    fixed = apply_edits(text, earlier.edits)
+    assert fixed == "model:\n  id: org/m\nhardware:\n  gpus: 2  # more\n  tp_size: 1\n"
+    assert analyze_text(fixed).diagnostics == []
+
+
+def test_crlf_and_emoji_before_the_value_in_an_action() -> None:
+    text = 'model: {id: "模型🚀/m", dtype: half}\r\nhardware: {gpus: 1}\r\n'
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.DEPRECATED_ALIAS)
+    assert diagnostic.range == Range.at(0, 28, 4)
+    [action] = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    fixed = apply_edits(text, action.edits)
+    assert fixed == 'model: {id: "模型🚀/m", dtype: float16}\r\nhardware: {gpus: 1}\r\n'
+    assert analyze_text(fixed).diagnostics == []
+
+
+# ----------------------------------------------------------------------------- vllm_args
+
+
+VLLM_ARGS = """\
+model:
+  id: meta-llama/Llama-3.1-8B-Instruct
+hardware:
+  gpu_name: H100 SXM
+outputs:
+  vllm_args:
+    max_num_seq: 128  # fewer
+    tensor_parallel_size: 1
+"""
+
+
+def test_an_unknown_vllm_arg_is_renamed_in_the_users_spelling() -> None:
+    analysis = planned(VLLM_ARGS)
+    diagnostic = the(analysis.diagnostics, Code.VLLM_ARG_UNKNOWN)
+    [action] = fixes(analysis, diagnostic)
+    assert (action.title, action.preferred) == ("Did you mean `max_num_seqs`?", True)
+    fixed = apply_edits(VLLM_ARGS, action.edits)
+    assert fixed == VLLM_ARGS.replace("max_num_seq:", "max_num_seqs:")
+    assert Code.VLLM_ARG_UNKNOWN not in codes(planned(fixed))
+
+
+def test_a_kebab_case_unknown_vllm_arg_stays_kebab_case() -> None:
+    text = VLLM_ARGS.replace("max_num_seq:", "max-num-seq:")
+    analysis = planned(text)
+    [action] = fixes(analysis, the(analysis.diagnostics, Code.VLLM_ARG_UNKNOWN))
+    assert action.title == "Did you mean `max-num-seqs`?"
+    assert apply_edits(text, action.edits) == text.replace("max-num-seq:", "max-num-seqs:")
+
+
+def test_a_vllm_arg_that_duplicates_a_profile_field_moves_there() -> None:
+    analysis = planned(VLLM_ARGS)
+    diagnostic = the(analysis.diagnostics, Code.VLLM_ARG_DUPLICATE)
+    [action] = fixes(analysis, diagnostic)
+    assert (action.title, action.preferred) == (
+        "Move `tensor_parallel_size: 1` to `hardware.tp_size`",
+        True,
+    )
+    fixed = apply_edits(VLLM_ARGS, action.edits)
+    assert fixed == (
+        "model:\n  id: meta-llama/Llama-3.1-8B-Instruct\nhardware:\n  gpu_name: H100 SXM\n"
+        "  tp_size: 1\noutputs:\n  vllm_args:\n    max_num_seq: 128  # fewer\n"
+    )
+    assert Code.VLLM_ARG_DUPLICATE not in codes(planned(fixed))
+
+
+def test_a_duplicate_vllm_arg_that_differs_from_the_field_offers_both_ways() -> None:
+    text = VLLM_ARGS.replace(
+        "  gpu_name: H100 SXM\n", "  gpu_name: H100 SXM\n  gpus: 2\n  tp_size: 2\n"
+    )
+    analysis = planned(text)
+    move, drop = fixes(analysis, the(analysis.diagnostics, Code.VLLM_ARG_DUPLICATE))
+    assert (move.title, move.preferred) == (
+        "Move `tensor_parallel_size: 1` to `hardware.tp_size` (replaces 2)",
+        False,
+    )
+    assert drop.title == "Remove `tensor_parallel_size` (keep `hardware.tp_size: 2`)"
+    assert apply_edits(text, move.edits) == text.replace(
+        "  tp_size: 2\n", "  tp_size: 1\n"
+    ).replace("    tensor_parallel_size: 1\n", "")
+    assert apply_edits(text, drop.edits) == text.replace("    tensor_parallel_size: 1\n", "")
+
+
+def test_a_duplicate_vllm_arg_equal_to_the_field_is_removed() -> None:
+    text = VLLM_ARGS.replace("  gpu_name: H100 SXM\n", "  gpu_name: H100 SXM\n  tp_size: 1\n")
+    analysis = planned(text)
+    [action] = fixes(analysis, the(analysis.diagnostics, Code.VLLM_ARG_DUPLICATE))
+    assert action.title == "Remove `tensor_parallel_size` (`hardware.tp_size` is already 1)"
+    assert apply_edits(text, action.edits) == text.replace("    tensor_parallel_size: 1\n", "")
+
+
+def test_a_moved_max_model_len_is_written_as_the_profile_spells_it() -> None:
+    text = VLLM_ARGS.replace("tensor_parallel_size: 1", "max-model-len: 8k")
+    analysis = planned(text)
+    [action] = fixes(analysis, the(analysis.diagnostics, Code.VLLM_ARG_DUPLICATE))
+    assert action.title == "Move `max-model-len: 8k` to `model.max_model_len: 8000`"
+    fixed = apply_edits(text, action.edits)
+    assert fixed == (
+        "model:\n  id: meta-llama/Llama-3.1-8B-Instruct\n  max_model_len: 8000\nhardware:\n"
+        "  gpu_name: H100 SXM\noutputs:\n  vllm_args:\n    max_num_seq: 128  # fewer\n"
+    )
+    assert Code.VLLM_ARG_DUPLICATE not in codes(planned(fixed))
+
+
+# ----------------------------------------------------------------------------- selection
+
+
+def test_source_actions_are_offered_with_a_plan() -> None:
+    analysis = planned(DOES_NOT_START)
+    assert code_actions(analysis, URI, Range.at(0, 0), [], ["source"]) == [
+        ActionResult(
+            "Generate deployment files",
+            "source",
+            command=CommandRef("Generate deployment files", GENERATE_COMMAND, (URI,)),
+        ),
+        ActionResult(
+            "Show plan.json",
+            "source",
+            command=CommandRef("Show plan.json", SHOW_PLAN_COMMAND, (URI,)),
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("only", "kinds"),
+    [
+        (None, {"quickfix", "source"}),
+        (["source"], {"source"}),
+        (["quickfix"], {"quickfix"}),
+        (["quickfix", "source"], {"quickfix", "source"}),
+        ([""], {"quickfix", "source"}),
+        (["source.organizeImports"], set()),
+        (["refactor"], set()),
+    ],
+)
+def test_only_filters_by_kind_prefix(only: list[str] | None, kinds: set[str]) -> None:
+    analysis = planned(DOES_NOT_START)
+    actions = code_actions(analysis, URI, EVERYWHERE, [], only)
+    assert {a.kind for a in actions} == kinds
+
+
+def test_no_plan_no_source_actions() -> None:
+    analysis = analyze_text("model:\n  id: org/m\n  dtype: bf16\n")
+    assert code_actions(analysis, URI, EVERYWHERE, [], ["source"]) == []
+    assert planned("model: [\n").plan is None
+    assert code_actions(planned("model: [\n"), URI, EVERYWHERE, []) == []
+
+
+def test_without_sent_diagnostics_those_under_the_cursor_are_fixed() -> None:
+    text = "model:\n  id: org/m\n  dtype: bf16\n  kv_cache_dtype: fp8_e4m3fn\n"
+    analysis = analyze_text(text)
+    on_dtype = code_actions(analysis, URI, Range.at(2, 10), [])
+    assert [a.title for a in on_dtype] == ["Use `bfloat16` (vLLM's spelling)"]
+    assert code_actions(analysis, URI, Range.at(1, 3), []) == []
+    assert code_actions(analysis, URI, Range(Position(2, 0), Position(3, 17)), []) == on_dtype
+    both = code_actions(analysis, URI, Range(Position(2, 0), Position(3, 18)), [])
+    assert [a.title for a in both] == [
+        "Use `bfloat16` (vLLM's spelling)",
+        "Use `fp8_e4m3` (vLLM's spelling)",
+    ]
+
+
+def test_the_analysis_data_wins_over_the_clients_copy() -> None:
+    text = "model:\n  id: org/m\n  dtype: bf16\n"
+    analysis = analyze_text(text)
+    own = the(analysis.diagnostics, Code.DEPRECATED_ALIAS)
+    stripped = replace(own, data=None)  # a client that drops `data`
+    [action] = code_actions(analysis, URI, own.range, [stripped])
+    assert action.diagnostics == (own,)
+    assert apply_edits(text, action.edits) == "model:\n  id: org/m\n  dtype: bfloat16\n"
+
+
+def test_a_stale_diagnostic_from_the_client_offers_nothing() -> None:
+    text = "model:\n  id: org/m\n  dtype: bf16\n"
+    analysis = analyze_text(text)
+    own = the(analysis.diagnostics, Code.DEPRECATED_ALIAS)
+    moved = replace(own, range=Range.at(5, 0, 4))
+    assert code_actions(analysis, URI, moved.range, [moved]) == []
+    other_code = replace(own, code=Code.INVALID_VALUE)
+    assert code_actions(analysis, URI, own.range, [other_code]) == []
+
+
+def test_the_same_fix_for_two_diagnostics_is_offered_once() -> None:
+    text = "model:\n  id: org/m\n  dtype: bf16\n"
+    analysis = analyze_text(text)
+    own = the(analysis.diagnostics, Code.DEPRECATED_ALIAS)
+    twin = replace(own, message="the same finding, said differently")
+    analysis.diagnostics.append(twin)
+    [action] = code_actions(analysis, URI, own.range, [own, twin])
+    assert action.diagnostics == (own, twin)
