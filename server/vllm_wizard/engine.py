@@ -214,8 +214,6 @@ def _model_unresolved(model: ModelUnresolved, findings: Findings) -> None:
 
 
 def _gpu_notes(profile: Profile, gpu: ResolvedGpu, findings: Findings) -> None:
-    from vllm_wizard.hardware.nvml import free_memory_warning
-
     field_path: FieldPath = ("hardware", "gpu_name")
     if gpu.ambiguous:
         others = ", ".join(f"`{name}`" for name in gpu.candidates)
@@ -229,6 +227,8 @@ def _gpu_notes(profile: Profile, gpu: ResolvedGpu, findings: Findings) -> None:
             ),
         )
     if gpu.detected is not None:
+        from vllm_wizard.hardware.nvml import free_memory_warning
+
         count = f"{gpu.detected_count} × " if gpu.detected_count > 1 else ""
         where = "from the catalog" if gpu.spec is not None else "NVML's total less 2 %"
         findings.info(

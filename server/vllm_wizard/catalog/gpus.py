@@ -46,8 +46,9 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
+
+from vllm_wizard.package_data import read_data
 
 __all__ = [
     "GpuMatch",
@@ -217,8 +218,7 @@ def suggest_gpus(name: str, limit: int = 3) -> list[str]:
 
 @cache
 def _catalog() -> _Catalog:
-    text = resources.files(__package__ or "vllm_wizard.catalog").joinpath("gpus.json")
-    raw: object = json.loads(text.read_text(encoding="utf-8"))
+    raw: object = json.loads(read_data(__package__ or "vllm_wizard.catalog", "gpus.json"))
     doc = _mapping(raw, "gpus.json")
     source_table = _mapping(doc["sources"], "sources")
     refs = {tag: _str(source_table, tag) for tag in source_table}

@@ -4,7 +4,7 @@ Each entry holds a model's Hugging Face repo id, the relevant subset of its real
 ``config.json`` (keys exactly as in the file, nested ``text_config`` / ``quantization_config``
 kept, so :func:`vllm_wizard.models.arch.arch_from_config` reads it like the file itself), its
 parameter count and where every fact comes from. The file is read once, lazily, through
-``importlib.resources``; lookups are exact first, then case-insensitive.
+the package folder; lookups are exact first, then case-insensitive.
 
 ``params_source`` says how far to trust the count:
 
@@ -115,9 +115,9 @@ def _entry(raw: Any, index: int) -> CatalogModel:
 
 @cache
 def _load() -> tuple[tuple[CatalogModel, ...], Mapping[str, CatalogModel], Mapping[str, str]]:
-    from importlib import resources  # imported on first use: it pulls in tempfile, shutil, ...
+    from vllm_wizard.package_data import read_data
 
-    text = resources.files("vllm_wizard.catalog").joinpath(_RESOURCE).read_text("utf-8")
+    text = read_data("vllm_wizard.catalog", _RESOURCE)
     data = json.loads(text)
     entries = data.get("models") if isinstance(data, dict) else None
     if not isinstance(entries, list):

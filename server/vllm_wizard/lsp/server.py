@@ -85,6 +85,16 @@ class WizardServer(LanguageServer):
         if error is not None:
             log.error("background task %s failed", task.get_name(), exc_info=error)
 
+    def prune_finished_notifications(self) -> None:
+        """Work around pygls 2.1: a notification handled by one of its built-in generator
+        handlers (didOpen, didChange, didClose, ...) leaves its finished Future in
+        `_request_futures` under a fresh id forever, ~2 KiB per keystroke. Requests pop their
+        own futures when answered, so every finished future left there is such a leftover."""
+        futures = getattr(self.protocol, "_request_futures", None)
+        if isinstance(futures, dict):
+            for msg_id in [key for key, future in futures.items() if future.done()]:
+                del futures[msg_id]
+
     # ---- documents -----------------------------------------------------------------
 
     def current(self, uri: str) -> tuple[Analysis | None, Converter]:
@@ -153,7 +163,10 @@ class WizardServer(LanguageServer):
 
     def republish_all(self) -> None:
         """Something outside the texts changed: every open profile again, and refresh views."""
-        for uri in list(self.workspace.text_documents):
+        open_documents = list(self.workspace.text_documents)
+        if not open_documents:
+            return
+        for uri in open_documents:
             self.schedule_publish(uri, 0)
         capabilities = self.client_capabilities.workspace
         if capabilities is not None:
@@ -268,14 +281,17 @@ def build_server() -> WizardServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: WizardServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.prune_finished_notifications()
         ls.schedule_publish(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: WizardServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.prune_finished_notifications()
         ls.schedule_publish(params.text_document.uri, ls.settings.debounce_ms)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: WizardServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.prune_finished_notifications()
         ls.clear(params.text_document.uri)
 
     @server.feature(

@@ -17,9 +17,9 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from typing import Any, Literal, TypeAlias, cast
 
+from vllm_wizard.package_data import data_names, read_data
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 
 __all__ = [
@@ -294,8 +294,8 @@ def _version_key(version: str) -> tuple[int, ...]:
 def available_versions() -> tuple[str, ...]:
     """vLLM releases with a flag table in this package, oldest first."""
     found: list[str] = []
-    for entry in resources.files(__package__).iterdir():
-        match = _FILE_RE.match(entry.name)
+    for name in data_names(__package__ or "vllm_wizard.vllm"):
+        match = _FILE_RE.match(name)
         if match is not None:
             found.append(match.group("version"))
     return tuple(sorted(found, key=_version_key))
@@ -315,7 +315,7 @@ def _nearest(version: str, available: Sequence[str]) -> str:
 
 @functools.cache
 def _load(version: str) -> FlagTable:
-    text = resources.files(__package__).joinpath(f"flags_{version}.json").read_text("utf-8")
+    text = read_data(__package__ or "vllm_wizard.vllm", f"flags_{version}.json")
     return FlagTable.from_json(cast(Mapping[str, Any], json.loads(text)))
 
 
