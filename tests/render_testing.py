@@ -15,7 +15,8 @@ from vllm_wizard.vllm.flags import FlagTable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_CONFIGS = REPO_ROOT / "tests" / "fixtures" / "configs"
-CHART_SCHEMA = REPO_ROOT.parent / "shared" / "vendor" / "production-stack" / "values.schema.json"
+CHART_SCHEMA = REPO_ROOT / "tests" / "fixtures" / "production-stack" / "values.schema.json"
+"""The production-stack chart's values schema (see SOURCE.md next to it)."""
 
 NASTY = "x $(touch pwned1) `touch pwned2` 'sq' \"dq\" ; touch pwned3 \\ \n&& touch pwned4 # c"
 """Spaces, quotes, `$(…)`, backticks, `;`, a backslash, a newline and `#`: one literal word."""
