@@ -230,9 +230,8 @@ def test_a_busy_detected_gpu_and_more_gpus_than_the_machine_has() -> None:
     # is the highest utilization the free memory allows: 58.59375 / 79.18 GiB = 0.740007 → 0.74
     assert analysis.plan is not None and not analysis.plan.starts
     refusal = only(analysis, Code.DOES_NOT_START)
-    # it names only policy.gpu_memory_utilization, which is not written (nor is `policy`): the
-    # top of the file
-    assert refusal.range == Range.at(0, 0)
+    # policy.gpu_memory_utilization is not written (nor is `policy`): it lands on gpu_name
+    assert refusal.range == span(3, 12, 16)
     assert refusal.data == {
         "fixes": [
             {

@@ -274,10 +274,22 @@ def test_with_nothing_close_a_short_enum_offers_every_choice_in_order() -> None:
 
 
 def test_with_nothing_close_a_long_enum_offers_nothing() -> None:
-    text = "model:\n  id: org/m\n  quantization: int8\n"
+    text = "model:\n  id: org/m\n  quantization: qqqqqqqqq\n"
     analysis = analyze_text(text)
     diagnostic = the(analysis.diagnostics, Code.INVALID_VALUE)
     assert code_actions(analysis, URI, diagnostic.range, [diagnostic]) == []
+
+
+def test_int8_quantization_offers_fp8() -> None:
+    text = "model:\n  id: org/m\n  quantization: int8  # from another tool\n"
+    analysis = analyze_text(text)
+    diagnostic = the(analysis.diagnostics, Code.INVALID_VALUE)
+    [action] = code_actions(analysis, URI, diagnostic.range, [diagnostic])
+    assert action.title == "Set quantization: fp8 (8-bit weights, quantized by vLLM at load time)"
+    assert action.preferred is True
+    fixed = apply_edits(text, action.edits)
+    assert fixed == text.replace("int8  #", "fp8  #")
+    assert codes(analyze_text(fixed)) == []
 
 
 def test_an_invalid_list_item_is_replaced() -> None:

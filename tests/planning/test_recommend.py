@@ -273,7 +273,7 @@ def test_start_up_free_memory_refusal_offers_utilization_0_9() -> None:
     plan = make_plan(policy={"gpu_memory_utilization": 1.0})
     [finding] = [f for f in plan.findings if f.is_error]
     assert finding.code is Code.DOES_NOT_START
-    assert finding.fields == (("policy", "gpu_memory_utilization"),)
+    assert finding.fields == (("policy", "gpu_memory_utilization"), ("hardware", "gpu_name"))
     # ceil(85,018,877,624.32) B = 79.18 GiB wanted; 79.18 − 0.61 = 78.57 GiB free
     assert finding.message.startswith(
         "Does not start: vLLM wants 79.18 GiB (gpu_memory_utilization 1 × 79.18 GiB) but only"

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from vllm_wizard.lsp.analysis import uri_to_path
+from vllm_wizard.lsp.progress import Progress
 from vllm_wizard.render.artifacts import (
     PLAN_JSON,
     Artifact,
@@ -85,39 +85,6 @@ async def _show(server: WizardServer, path: Path) -> None:
     )
 
 
-class _Progress:
-    """`$/progress` when the client supports it; silent otherwise."""
-
-    def __init__(self, server: WizardServer, title: str) -> None:
-        self.server = server
-        self.title = title
-        self.token = f"vllm-wizard-{uuid.uuid4().hex}"
-        window = server.client_capabilities.window
-        self.enabled = window is not None and bool(window.work_done_progress)
-
-    async def __aenter__(self) -> _Progress:
-        if self.enabled:
-            try:
-                await self.server.work_done_progress.create_async(self.token)
-                self.server.work_done_progress.begin(
-                    self.token, types.WorkDoneProgressBegin(title=self.title, percentage=0)
-                )
-            except Exception:
-                log.warning("the client refused a progress token", exc_info=True)
-                self.enabled = False
-        return self
-
-    def report(self, message: str, percentage: int) -> None:
-        if self.enabled:
-            self.server.work_done_progress.report(
-                self.token, types.WorkDoneProgressReport(message=message, percentage=percentage)
-            )
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd())
-
-
 def _plan_or_reason(server: WizardServer, uri: str) -> tuple[Plan | None, str]:
     analysis, _ = server.current(uri)
     if analysis is None:
@@ -176,7 +143,7 @@ async def generate(server: WizardServer, uri: str) -> dict[str, Any]:
     planned = plan_writes(folder, rendered)
     force = await _confirm_replacements(server, planned)
     try:
-        async with _Progress(server, "Generating deployment files") as progress:
+        async with Progress(server, "Generating deployment files") as progress:
             progress.report(f"writing {len(planned)} files to {folder}", 50)
             report = await asyncio.to_thread(apply, folder, planned, force=force)
     except OutputDirError as error:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import uuid
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -183,28 +182,14 @@ class WizardServer(LanguageServer):
         self.run_task(self._lookup(key, lookup), f"hub {key[0]}")
 
     async def _lookup(self, key: HubLookup, lookup: Callable[[], Any]) -> None:
-        token = f"vllm-wizard-hub-{uuid.uuid4().hex}"
-        window = self.client_capabilities.window
-        progress = window is not None and bool(window.work_done_progress)
-        if progress:
+        from vllm_wizard.lsp.progress import Progress
+
+        message = f"Looking up {key[0]} on the Hugging Face Hub"
+        async with Progress(self, "vLLM Wizard", message):
             try:
-                await self.work_done_progress.create_async(token)
-                self.work_done_progress.begin(
-                    token,
-                    types.WorkDoneProgressBegin(
-                        title="vLLM Wizard", message=f"Looking up {key[0]} on the Hugging Face Hub"
-                    ),
-                )
-            except Exception:  # a client that refuses progress still gets the result
-                log.warning("the client refused a progress token", exc_info=True)
-                progress = False
-        try:
-            result: Any = await asyncio.to_thread(lookup)
-        except Exception as error:  # reported as a diagnostic by lookup_finished
-            result = error
-        finally:
-            if progress:
-                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+                result: Any = await asyncio.to_thread(lookup)
+            except Exception as error:  # reported as a diagnostic by lookup_finished
+                result = error
         self.analyzer.lookup_finished(key, result)
 
     def _lookup_done(self, key: HubLookup) -> None:

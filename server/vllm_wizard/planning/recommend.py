@@ -329,6 +329,7 @@ def feasibility_findings(
                 ' is free at start-up (vLLM: "Free memory on device … on startup is less than'
                 ' desired GPU memory utilization").',
                 UTIL_FIELD,
+                GPU_FIELD,
                 related=related,
                 data=fixes_data(util_fixes),
             )

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from vllm_wizard.planning.findings import Fix
 from vllm_wizard.profile.diagnostics import Code, Diagnostic, Severity
 from vllm_wizard.profile.document import Node, Path, lookup, to_python
 from vllm_wizard.profile.positions import Position, Range
@@ -47,6 +48,11 @@ ENUM_ADVICE: Mapping[tuple[str, object], str] = {
     ),
 }
 """Extra advice for values users commonly carry over from other tools."""
+
+ENUM_REPLACEMENTS: Mapping[tuple[str, object], tuple[str, str]] = {
+    ("model.quantization", "int8"): ("fp8", "8-bit weights, quantized by vLLM at load time"),
+}
+"""The value to offer instead, and what it does (the quick fix's title)."""
 
 
 @dataclass(slots=True)
@@ -271,6 +277,16 @@ def _pydantic_diagnostics(root: Node, exc: ValidationError) -> Iterator[Diagnost
             message = _error_message(first, path, value)
             choices = _enum_choices(first) if first["type"] in ("literal_error", "enum") else []
             data = {"field": dotted(path), "choices": choices} if choices else None
+            written = value.resolved.value if value is not None else None
+            replacement = ENUM_REPLACEMENTS.get((dotted(path), written))
+            if replacement is not None and data is not None:
+                fix = Fix.set(
+                    f"Set {path[-1]}: {replacement[0]} ({replacement[1]})",
+                    tuple(str(p) for p in path),
+                    replacement[0],
+                    preferred=True,
+                )
+                data["fixes"] = [fix.as_data()]
         if path == ("profile_version",):
             code = Code.UNSUPPORTED_VERSION
             message = (
