@@ -338,7 +338,8 @@ def test_unknown_id_offline_suggests_catalog_names() -> None:
     assert result.reason == "offline"
     assert result.suggestions[0] == "meta-llama/Llama-3.1-8B-Instruct"
     assert "did you mean meta-llama/Llama-3.1-8B-Instruct" in result.message
-    assert "`model.params_b`" in result.message
+    assert "point `model.id` at a local folder with the model's config.json" in result.message
+    assert "params_b" not in result.message  # it cannot stand in for the architecture
     assert result.tried == (
         "bundled catalog",
         f"Hugging Face cache ({hub.display_path(hub.hf_cache_dir())})",

@@ -52,12 +52,15 @@ def compute(args: argparse.Namespace, command: str = "plan") -> tuple[Analysis, 
     override = (lambda profile: apply_overrides(profile, values, warn)) if values else None
     analysis = analyze(text, context, profile_override=override)
     if analysis.profile is None or analysis.plan is None:
-        reasons = [format_diagnostic(display, d) for d in analysis.diagnostics if d.is_error]
-        reasons += [
-            format_diagnostic(display, d)
+        blocking = [d for d in analysis.diagnostics if d.is_error] + [
+            d
             for d in analysis.diagnostics
             if d.code.value in ("model-unresolved", "gpu-undetected")
         ]
+        if raw is None:  # flags only: a position in the placeholder text means nothing
+            reasons = [f"{d.severity.label}[{d.code.value}] {d.message}" for d in blocking]
+        else:
+            reasons = [format_diagnostic(display, d) for d in blocking]
         raise UsageError("no plan:\n" + "\n".join(reasons or ["the profile is not usable"]))
     return analysis, display
 

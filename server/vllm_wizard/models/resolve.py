@@ -429,8 +429,9 @@ def _not_resolved(
         todo.append("check `model.id`" + (" and `model.revision`" if revision else ""))
     elif reason in ("timeout", "network"):
         todo.append("retry when the Hub is reachable")
-    if params_b is None and reason != "gated":
-        todo.append("set `model.params_b`")
+    if reason != "gated":
+        # params_b alone cannot stand in: the KV cache needs the layers and heads of config.json
+        todo.append("point `model.id` at a local folder with the model's config.json")
     then = f"; {_or(tuple(todo))}" if todo else ""
     hint = f" (did you mean {_or(suggestions)}?)" if suggestions else ""
     return ModelUnresolved(
