@@ -353,10 +353,10 @@ def test_recommend_and_feasibility_are_callable_on_their_own() -> None:
     # the plan's own pieces, re-run: same recommendations, same findings
     from vllm_wizard.planning.findings import Findings
     from vllm_wizard.planning.memory import ModelInputs
-    from vllm_wizard.planning.plan import _Context, _gpu_inputs
+    from vllm_wizard.planning.plan import PlanContext, _gpu_inputs
 
     plan = make_plan(workload={"concurrency": 600})
-    context = _Context(
+    context = PlanContext(
         ModelInputs(plan.arch, plan.model.params_total, None),
         _gpu_inputs(plan.gpu),
         _workload(plan),

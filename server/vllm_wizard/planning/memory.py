@@ -32,7 +32,7 @@ Estimates, with their evidence:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from vllm_wizard.models.arch import ModelArch
@@ -336,13 +336,7 @@ def compute_memory(
 
     null_block = rules.null_block_reserved
     num_blocks = min(s.layout.num_blocks(s.kv_cache) for s in stages)
-    stages = [
-        StageMemory(
-            s.index, s.weights, s.activation, s.non_torch, s.cuda_graph, s.kv_cache, s.layout,
-            num_blocks,
-        )
-        for s in stages
-    ]  # fmt: skip
+    stages = [replace(s, num_blocks=num_blocks) for s in stages]
 
     def check_memory(stage: StageMemory) -> float:
         return stage.kv_cache - (stage.layout.bytes_per_block if null_block else 0)

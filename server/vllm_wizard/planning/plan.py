@@ -29,8 +29,6 @@ from vllm_wizard.planning.result import Performance, Recommendation
 from vllm_wizard.planning.semantic import (
     GPU_FIELD,
     LEN_FIELD,
-    MODEL_FIELD,
-    TP_FIELD,
     check_kv_cache_dtype,
     check_max_model_len,
     check_parallel,
@@ -50,7 +48,6 @@ PERFORMANCE_MODES = {"throughput": "throughput", "latency": "interactivity", "ba
 V0_CHUNKED_PREFILL_FROM = 32768
 """V0 switched chunked prefill on only for a max_model_len above this."""
 
-ONLINE_FP8 = frozenset({"fp8", "fp8_per_tensor", "fp8_per_block", "fp8_per_channel", "online"})
 FP8_COMPUTE = frozenset({"fp8", "fp8_per_tensor", "fp8_per_block", "fp8_per_channel", "modelopt"})
 
 
@@ -90,7 +87,7 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
-class _Context:
+class PlanContext:
     """What stays fixed while recommendations vary the setup."""
 
     model: ModelInputs
@@ -145,7 +142,7 @@ def _batch(
     return seqs, tokens, mode
 
 
-def _choose_tp(context: _Context, base: Setup, limit: int) -> Setup:
+def _choose_tp(context: PlanContext, base: Setup, limit: int) -> Setup:
     """The smallest valid tp that fits; else the smallest that starts; else the largest."""
     arch = context.model.arch
     candidates = [t for t in range(1, limit + 1) if valid_tp(arch, t)]
@@ -249,7 +246,7 @@ def plan_profile(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Pl
         fragmentation_factor=profile.policy.fragmentation_factor,
         headroom_gb=profile.policy.headroom_gb,
     )
-    context = _Context(
+    context = PlanContext(
         ModelInputs(
             arch, model.params_total, dict(model.params_by_dtype) if model.params_by_dtype else None
         ),
@@ -385,4 +382,4 @@ def _performance(
     )
 
 
-__all__ = ["MODEL_FIELD", "TP_FIELD", "Plan", "engine_config", "plan_profile"]
+__all__ = ["Plan", "PlanContext", "engine_config", "plan_profile"]

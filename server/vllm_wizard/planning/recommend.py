@@ -31,7 +31,7 @@ from vllm_wizard.profile.diagnostics import Code
 if TYPE_CHECKING:
     from vllm_wizard.hardware.resolve import ResolvedGpu
     from vllm_wizard.models.resolve import ResolvedModel
-    from vllm_wizard.planning.plan import _Context
+    from vllm_wizard.planning.plan import PlanContext
     from vllm_wizard.profile.schema import Profile
 
 KV_FIELD = ("model", "kv_cache_dtype")
@@ -116,7 +116,7 @@ def _quantized_variants(arch: ModelArch, model_id: str) -> list[tuple[str, Model
 
 def recommend(
     profile: Profile,
-    context: _Context,
+    context: PlanContext,
     setup: Setup,
     memory: MemoryResult,
     tp_chosen: bool,
