@@ -256,17 +256,35 @@ def test_fp8_on_the_fly_is_spelled_for_the_targeted_release() -> None:
     assert rec(plan, "model.quantization").value == "fp8"
 
 
-def test_a_quantized_catalog_checkpoint_of_the_same_architecture() -> None:
-    # Qwen2.5-72B in bf16 on two H100s (tp 2): 67.72 GiB of weights per GPU leave no KV
-    plan = make_plan("Qwen/Qwen2.5-72B-Instruct", hardware={"gpus": 2, "tp_size": 2})
+def test_a_quantized_catalog_checkpoint_of_the_same_model() -> None:
+    # Llama 3 70B in bf16 on one H100: 131 GiB of weights. The catalog has a GPTQ copy of
+    # this very model (cortecs/…-GPTQ: 4-bit linears, 37.04 GiB) that fits.
+    plan = make_plan("meta-llama/Meta-Llama-3-70B-Instruct")
     assert errors(plan) == [Code.NO_KV_MEMORY]
     variant = rec(plan, "model.id")
-    assert variant.value == "LDCC/Qwen2.5-72B-Instruct-ko-AWQ"
-    assert variant.reason == "a awq checkpoint of the same model"
-    assert variant.effect.startswith("weights 19.32 GiB; fits: ")
-    applied = make_plan("LDCC/Qwen2.5-72B-Instruct-ko-AWQ", hardware={"gpus": 2, "tp_size": 2})
+    assert variant.value == "cortecs/Meta-Llama-3-70B-Instruct-GPTQ"
+    assert variant.reason == "a GPTQ checkpoint of the same model"
+    assert variant.effect.startswith("weights 37.04 GiB; fits: ")
+    applied = make_plan("cortecs/Meta-Llama-3-70B-Instruct-GPTQ")
     assert applied.fits
-    assert f"{applied.memory.stage.weights / GIB:.2f}" == "19.32"
+    assert f"{applied.memory.stage.weights / GIB:.2f}" == "37.04"
+
+
+def test_a_fine_tune_of_the_same_architecture_is_not_offered_as_a_quantized_copy() -> None:
+    # LDCC/Qwen2.5-72B-Instruct-ko-AWQ shares Qwen2.5-72B's architecture but is a Korean
+    # fine-tune; the planner offers fp8 weights instead
+    plan = make_plan("Qwen/Qwen2.5-72B-Instruct", hardware={"gpus": 2, "tp_size": 2})
+    assert errors(plan) == [Code.NO_KV_MEMORY]
+    assert [r.field for r in plan.recommendations if r.field == "model.id"] == []
+    assert rec(plan, "model.quantization").value == "fp8_per_tensor"
+
+
+def test_quantized_of_strips_the_org_and_the_quantization_suffixes() -> None:
+    from vllm_wizard.planning.recommend import quantized_of
+
+    assert quantized_of("cortecs/Meta-Llama-3-70B-Instruct-GPTQ") == "meta-llama-3-70b-instruct"
+    assert quantized_of("neuralmagic/Qwen2.5-7B-FP8-dynamic") == "qwen2.5-7b"
+    assert quantized_of("LDCC/Qwen2.5-72B-Instruct-ko-AWQ") == "qwen2.5-72b-instruct-ko"
 
 
 def test_start_up_free_memory_refusal_offers_utilization_0_9() -> None:
@@ -336,14 +354,20 @@ def test_little_headroom_is_a_warning() -> None:
 
 
 def test_cuda_graphs_outside_a_tight_budget_are_a_warning() -> None:
-    # vLLM 0.19 does not count graphs (0.86 GiB) in the budget; 0.99 leaves 0.79 GiB free
+    # vLLM 0.19 does not count graphs (0.86 GiB) in the budget; 0.99 leaves 0.79 GiB free,
+    # 0.18 GiB once the 0.61 GiB of CUDA context that precedes vLLM's snapshot is counted
     plan = make_plan(vllm_version="0.19.0", policy={"gpu_memory_utilization": 0.99})
     codes = [f.code for f in plan.findings]
     assert Code.CUDA_GRAPH_RISK in codes
     [finding] = [f for f in plan.findings if f.code is Code.CUDA_GRAPH_RISK]
     assert finding.message.startswith(
-        "CUDA graphs take about 0.86 GiB outside the budget, more than the 0.79 GiB"
+        "CUDA graphs take about 0.86 GiB outside the budget, more than the 0.18 GiB"
+        " gpu_memory_utilization leaves free once the CUDA context is loaded"
     )
+    # 0.985 leaves 1.19 − 0.61 = 0.58 GiB: the medium OOM risk now comes with its reason
+    band = make_plan(vllm_version="0.19.0", policy={"gpu_memory_utilization": 0.985})
+    assert band.oom_risk == "medium"
+    assert Code.CUDA_GRAPH_RISK in [f.code for f in band.findings]
     assert make_plan(vllm_version="0.20.0", policy={"gpu_memory_utilization": 0.99}).findings == (
         ()
     )

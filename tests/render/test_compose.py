@@ -127,6 +127,13 @@ def test_gpu_count_port_and_dollars(make_plan: PlanMaker) -> None:
     assert "cost: $$5 $${HOME} $$$$" in service["command"]
 
 
+def test_docker_run_publishes_the_same_port(make_plan: PlanMaker) -> None:
+    from vllm_wizard.render.docker import docker_options
+
+    assert "-p 9000:9000" in docker_options(make_plan(TWO_GPUS))
+    assert "-p 8000:8000" in docker_options(make_plan(SAMPLE))
+
+
 @pytest.mark.parametrize("profile", [SAMPLE, TWO_GPUS])
 def test_validates_against_the_compose_spec(
     make_plan: PlanMaker, tmp_path: Path, profile: str

@@ -7,6 +7,7 @@ vLLM accepts are suggested.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 from vllm_wizard.catalog.models import catalog_models, config_dict
 from vllm_wizard.models.arch import ModelArch, ModelConfigError, arch_from_config
 from vllm_wizard.planning.findings import FieldPath, Findings, Fix, fixes_data
-from vllm_wizard.planning.memory import GIB, MemoryResult, ModelInputs, Setup, compute_memory
+from vllm_wizard.planning.memory import (
+    GIB,
+    STARTUP_RESERVE_GIB,
+    MemoryResult,
+    ModelInputs,
+    Setup,
+    compute_memory,
+)
 from vllm_wizard.planning.result import Recommendation
 from vllm_wizard.planning.semantic import (
     GPU_FIELD,
@@ -101,12 +109,26 @@ def _quantized_catalog() -> tuple[tuple[str, ModelArch, int], ...]:
     return tuple(found)
 
 
+_QUANT_SUFFIX = re.compile(
+    r"[-_.](awq|gptq|fp8|int4|int8|w4a16|w8a8|w8a16|bnb|4bit|8bit|dynamic|marlin)(?=$|[-_.])"
+)
+
+
+def quantized_of(model_id: str) -> str:
+    """`org/Name-Instruct-GPTQ` → `name-instruct`: a checkpoint's name without its org and
+    quantization suffixes, to tell a quantized copy from a fine-tune of the same architecture."""
+    name = model_id.rsplit("/", 1)[-1].lower()
+    return _QUANT_SUFFIX.sub("", name)
+
+
 def _quantized_variants(arch: ModelArch, model_id: str) -> list[tuple[str, ModelArch, int]]:
-    """Catalog checkpoints of the same architecture that are quantized (smaller weights)."""
+    """Quantized catalog checkpoints of this very model (same name, same architecture)."""
+    wanted = quantized_of(model_id)
     return [
         (other_id, other, params)
         for other_id, other, params in _quantized_catalog()
         if other_id != model_id
+        and quantized_of(other_id) == wanted
         and other.text_model_type == arch.text_model_type
         and other.hidden_size == arch.hidden_size
         and other.num_layers == arch.num_layers
@@ -208,7 +230,7 @@ def recommend(
                     "quantized",
                     MODEL_FIELD,
                     model_id,
-                    f"a {method} checkpoint of the same model",
+                    f"a {(method or 'quantized').upper()} checkpoint of the same model",
                     effect,
                 )
                 break
@@ -414,13 +436,16 @@ def feasibility_findings(
             GPU_FIELD,
             related=related,
         )
-    spare = memory.total - memory.budget
+    # The same threshold as the medium OOM risk: what utilization leaves free, less the CUDA
+    # context and communicators that are already there when vLLM takes its snapshot.
+    spare = memory.total - memory.budget - STARTUP_RESERVE_GIB * GIB
     if not memory.cuda_graph_in_budget and memory.stage.cuda_graph > spare:
         findings.warning(
             Code.CUDA_GRAPH_RISK,
             f"CUDA graphs take about {gib(memory.stage.cuda_graph)} outside the budget, more than"
-            f" the {gib(spare)} gpu_memory_utilization leaves free: capture may run out of"
-            " memory. Lower gpu_memory_utilization or add `enforce_eager: true` to vllm_args.",
+            f" the {gib(max(0.0, spare))} gpu_memory_utilization leaves free once the CUDA"
+            " context is loaded: capture may run out of memory. Lower gpu_memory_utilization or"
+            " add `enforce_eager: true` to vllm_args.",
             UTIL_FIELD,
             related=related,
         )

@@ -16,13 +16,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from vllm_wizard.render.profile_yaml import comment_lines, dump_yaml
-from vllm_wizard.render.serve import engine_argv, one_line, vllm_image
+from vllm_wizard.render.serve import container_port, engine_argv, one_line, vllm_image
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
 
 SERVICE = "vllm"
-DEFAULT_PORT = 8000
 HF_CACHE_VOLUME = "${HF_HOME:-~/.cache/huggingface}:/root/.cache/huggingface"
 START_PERIOD = "30m"
 """Failed checks do not count while the weights download and load: large models take long."""
@@ -37,12 +36,6 @@ def compose_refusal(plan: Plan) -> str | None:
             " one host; use k8s (the chart's raySpec) or start a Ray cluster by hand."
         )
     return None
-
-
-def container_port(plan: Plan) -> int:
-    """The port vLLM listens on inside the container (`--port` in vllm_args, else 8000)."""
-    port = plan.config.get("port")
-    return port if isinstance(port, int) and not isinstance(port, bool) else DEFAULT_PORT
 
 
 def gpus_per_node(plan: Plan) -> int:

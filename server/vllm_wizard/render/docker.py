@@ -10,7 +10,13 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
-from vllm_wizard.render.serve import CONTINUATION, engine_argv, flag_groups, vllm_image
+from vllm_wizard.render.serve import (
+    CONTINUATION,
+    container_port,
+    engine_argv,
+    flag_groups,
+    vllm_image,
+)
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
@@ -18,7 +24,6 @@ if TYPE_CHECKING:
 HF_CACHE_IN_CONTAINER = "/root/.cache/huggingface"
 HOST_HF_CACHE = '"${HF_HOME:-$HOME/.cache/huggingface}"'
 """Shell text: the host's Hugging Face cache, expanded by the shell that runs the command."""
-PORT = 8000
 
 
 def docker_options(plan: Plan) -> list[str]:
@@ -29,7 +34,7 @@ def docker_options(plan: Plan) -> list[str]:
         "--rm",
         f"--gpus {shlex.quote(device)}",
         "--ipc=host",
-        f"-p {PORT}:{PORT}",
+        f"-p {container_port(plan)}:{container_port(plan)}",
         f"-v {HOST_HF_CACHE}:{HF_CACHE_IN_CONTAINER}",
         "--env HF_TOKEN",
     ]

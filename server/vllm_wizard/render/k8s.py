@@ -19,9 +19,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from vllm_wizard.planning.memory import GIB
-from vllm_wizard.render.compose import DEFAULT_PORT, container_port, gpus_per_node
+from vllm_wizard.render.compose import gpus_per_node
 from vllm_wizard.render.profile_yaml import comment_lines, dump_yaml
-from vllm_wizard.render.serve import one_line
+from vllm_wizard.render.serve import DEFAULT_PORT, container_port, one_line
 from vllm_wizard.vllm.args import render_flag
 from vllm_wizard.vllm.flags import flag_table
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
 
 CONTINUATION = " \\\n  "
+DEFAULT_PORT = 8000
+"""Where `vllm serve` listens unless `--port` says otherwise."""
 
 
 def one_line(text: str) -> str:
@@ -27,6 +29,12 @@ def one_line(text: str) -> str:
     the comment and run the rest as a command (bash) or break the document (YAML).
     """
     return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def container_port(plan: Plan) -> int:
+    """The port vLLM listens on (`port` in outputs.vllm_args, else 8000)."""
+    port = plan.config.get("port")
+    return port if isinstance(port, int) and not isinstance(port, bool) else DEFAULT_PORT
 
 
 def vllm_image(version: str) -> str:
