@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vllm_wizard.commands.common import cli_context
+from vllm_wizard.commands.common import cli_context, format_diagnostic
 from vllm_wizard.engine import analyze
 from vllm_wizard.profile.diagnostics import Diagnostic, has_errors
 from vllm_wizard.profile.io import decode, find_profiles
@@ -87,11 +87,7 @@ def _escape_github(text: str, *, property_value: bool = False) -> str:
 
 
 def format_text(finding: Finding) -> str:
-    d = finding.diagnostic
-    return (
-        f"{finding.path}:{finding.line}:{finding.column}:"
-        f" {d.severity.label}[{d.code.value}] {d.message}"
-    )
+    return format_diagnostic(finding.path, finding.diagnostic)
 
 
 def format_github(finding: Finding) -> str:
