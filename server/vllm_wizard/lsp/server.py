@@ -20,6 +20,7 @@ from pygls.lsp.server import LanguageServer
 from vllm_wizard import __version__
 from vllm_wizard.lsp.convert import Converter, encoding_of
 from vllm_wizard.lsp.model import GENERATE_COMMAND, SHOW_PLAN_COMMAND, VERDICT_NOTIFICATION
+from vllm_wizard.lsp.protocol import WizardProtocol
 from vllm_wizard.lsp.settings import SECTION, Settings, merge_settings
 from vllm_wizard.profile.positions import split_lines
 
@@ -45,6 +46,7 @@ class WizardServer(LanguageServer):
             "vllm-wizard",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=WizardProtocol,
         )
         self._analyzer: Analyzer | None = None
         self.settings = Settings()
