@@ -114,15 +114,22 @@ def _result(item: _Item, context: CursorContext) -> CompletionResult:
     )
 
 
+def _in_quotes(text: str, quote: str) -> str:
+    """`text` escaped for the inside of `quote` (`"` or `'`)."""
+    if quote == "'":
+        return text.replace("'", "''")
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _scalar(item: _Item, context: CursorContext) -> str:
     """The value as it must be written where the cursor is."""
-    if context.quote == '"':
-        return item.text.replace("\\", "\\\\").replace('"', '\\"')
-    if context.quote == "'":
-        return item.text.replace("'", "''")
+    if context.quote:
+        return _in_quotes(item.text, context.quote)
+    if context.wrap and not item.literal:
+        return context.wrap + _in_quotes(item.text, context.wrap) + context.wrap
     if item.literal or _plain_ok(item.text, context.flow):
         return item.text
-    return '"' + item.text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + _in_quotes(item.text, '"') + '"'
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
