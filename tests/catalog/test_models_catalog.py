@@ -168,9 +168,8 @@ def test_every_source_is_a_pinned_reference() -> None:
             if ref.startswith("https://github.com/"):
                 assert re.search(r"/blob/[0-9a-f]{40}/", ref), f"{model.id}: unpinned {ref}"
             else:
-                assert (
-                    ref.startswith("https://huggingface.co/") or ref == "shared/data/models.md"
-                ), f"{model.id}: source {source!r} is not a reference"
+                known = ref.startswith("https://huggingface.co/") or ref == "shared/data/models.md"
+                assert known, f"{model.id}: source {source!r} is not a reference"
 
 
 EXACT_OR_STATED = tuple(m for m in MODELS if m.params_source != "estimate")
