@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from vllm_wizard import __version__
 
@@ -24,7 +25,12 @@ INTERCONNECTS = ("pcie", "nvlink", "unknown")
 
 class EmitTargets(argparse.Action):
     """`--emit` in every form users write: `command,profile` (the original CLI's), `command
-    profile`, and repeated `--emit`; each value adds to the list."""
+    profile`, and repeated `--emit`; each value adds to the list.
+
+    `--emit command,profile profile.yaml` (the profile after the list, which the original's
+    one-value `--emit` allowed) must not take the profile for a target: a last word that is
+    `-` or names a YAML file or an existing path is the profile (`main` puts it in place).
+    """
 
     def __call__(
         self,
@@ -35,6 +41,8 @@ class EmitTargets(argparse.Action):
     ) -> None:
         targets: list[str] = list(getattr(namespace, self.dest, None) or [])
         words = [values] if isinstance(values, str) else [str(v) for v in values or ()]
+        if len(words) > 1 and _is_profile_path(words[-1]):
+            namespace.profile_after_emit = words.pop()
         for word in (w.strip() for value in words for w in value.split(",")):
             if not word:
                 continue
@@ -47,6 +55,12 @@ class EmitTargets(argparse.Action):
         if not targets:
             parser.error(f"argument --emit: name at least one of {', '.join(EMIT_TARGETS)}")
         setattr(namespace, self.dest, targets)
+
+
+def _is_profile_path(word: str) -> bool:
+    if word in EMIT_TARGETS or "," in word:
+        return False
+    return word == "-" or word.endswith((".yaml", ".yml")) or Path(word).exists()
 
 
 def _tensor_parallel_size(text: str) -> int | str:
@@ -240,6 +254,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and of `python -m vllm_wizard`."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    after_emit = getattr(args, "profile_after_emit", None)
+    if after_emit is not None:
+        if args.profile_path is not None or args.profile_option is not None:
+            parser.error(f"two profiles: {after_emit!r} and the one given before --emit")
+        args.profile_path = after_emit
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_UNUSABLE

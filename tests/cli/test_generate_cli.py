@@ -371,3 +371,28 @@ def test_multi_node_docker_says_how_to_start_each_node(
         f"  bash {docker} worker HEAD_IP THIS_NODE_IP   # on each other node",
     ]
     assert "ray start --head" in (deploy / "docker_run.sh").read_text()
+
+
+@pytest.mark.parametrize(
+    "emit", [["--emit", "command,compose"], ["--emit", "command", "compose"]], ids=str
+)
+def test_the_profile_may_follow_the_emit_list(
+    emit: list[str],
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the original's one-value `--emit a,b` let the profile come after it
+    monkeypatch.chdir(tmp_path)
+    code, _, err = generate([*emit, "profile.yaml", "-o", "out"], capsys)
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "docker-compose.yaml",
+        "plan.json",
+        "serve_command.sh",
+    ]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", "profile.yaml", "--emit", "command", "profile.yaml"])
+    assert exit_info.value.code == 2
+    assert "two profiles" in capsys.readouterr().err
