@@ -54,7 +54,8 @@ function message(err: unknown): string {
 
 /** Opens the settings of `scope` at vllmWizard.server.path. */
 async function openSettings(scope: SettingsScope): Promise<void> {
-  await vscode.commands.executeCommand(scope.command, SERVER_PATH_SETTING);
+  // The object form: openRemoteSettings (and the workspace/folder ones) drop a bare string query.
+  await vscode.commands.executeCommand(scope.command, { query: SERVER_PATH_SETTING });
 }
 
 class WizardClient implements vscode.Disposable {
@@ -152,7 +153,8 @@ class WizardClient implements vscode.Disposable {
 
     const configuration = vscode.workspace.getConfiguration(SECTION, resource);
     const serverPath = configuration.get<string>('server.path', '');
-    const scope = serverPathScope(configuration.inspect('server.path'), vscode.env.remoteName);
+    const remote = vscode.env.remoteName;
+    const scope = serverPathScope(configuration.inspect('server.path'), remote);
     const pythonCommand = await selectedInterpreter(resource, log);
     this.watchInterpreter();
     const run = processRunner(cwd);
@@ -175,7 +177,7 @@ class WizardClient implements vscode.Disposable {
     }
     this.server = found.server;
     if (found.server === undefined) {
-      void this.reportNotFound(scope);
+      void this.reportNotFound(scope, remote);
       return;
     }
 
@@ -184,8 +186,8 @@ class WizardClient implements vscode.Disposable {
       const open = `Open ${scope.name}`;
       void vscode.window
         .showWarningMessage(
-          `vLLM Wizard: ${failedSetting.candidate.label} (from your ${scope.name}) did not run ` +
-            `(${failedSetting.detail}); using ${found.server.label} instead.`,
+          `vLLM Wizard: ${failedSetting.candidate.label} did not run (${failedSetting.detail}); ` +
+            `using ${found.server.label} instead. Change it in the ${scope.name}.`,
           open,
         )
         .then((choice) => {
@@ -293,14 +295,14 @@ class WizardClient implements vscode.Disposable {
     this.disposables.push(watch);
   }
 
-  private async reportNotFound(scope: SettingsScope): Promise<void> {
+  private async reportNotFound(scope: SettingsScope, remote: string | undefined): Promise<void> {
     const copy = 'Copy install command';
     const settings = `Open ${scope.name}`;
-    const where = vscode.env.remoteName ? ` on ${vscode.env.remoteName}` : '';
+    const where = remote !== undefined ? ` on ${remote}` : '';
     const choice = await vscode.window.showErrorMessage(
       `vLLM Wizard: the language server was not found${where}. Install it with \`${INSTALL_COMMAND}\` ` +
         '(in the Python environment selected in VS Code, or anywhere on PATH), or ' +
-        `${whereToSetServerPath(vscode.env.remoteName)}; then run "vLLM Wizard: Restart Server". ` +
+        `${whereToSetServerPath(remote)}; then run "vLLM Wizard: Restart Server". ` +
         'The "vLLM Wizard" output lists what was tried.',
       copy,
       settings,

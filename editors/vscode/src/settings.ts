@@ -51,7 +51,7 @@ export const RESTART_SETTINGS: readonly string[] = [SERVER_PATH_SETTING];
 export interface SettingsScope {
   /** As the Settings editor names it, e.g. "Remote settings (ssh-remote)". */
   name: string;
-  /** The command that opens that scope's settings (it takes the search query as argument). */
+  /** The command that opens that scope's settings (argument: `{ query }`). */
   command: string;
 }
 
@@ -66,6 +66,9 @@ export interface InspectedValue {
  * only meaningful on the machine the server runs on, so in a remote window (Remote-SSH, WSL, dev
  * containers; `vscode.env.remoteName`) VS Code reads it from the Remote settings of that machine
  * and ignores the User settings of this computer. Workspace and folder settings override both.
+ * (code-server 4.100.3, whose `env.remoteName` is the host:port it is served from, also applies its
+ * User settings file, which lives on the server; but its Settings editor shows the setting only
+ * under Remote, where a value overrides the User one: Remote is the place to change it there too.)
  */
 export function serverPathScope(inspected: InspectedValue | undefined, remoteName: string | undefined): SettingsScope {
   if (inspected?.workspaceFolderValue !== undefined) {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULTS, initializationOptions, serverPathScope, whereToSetServerPath, type ConfigReader } from '../settings';
+import {
+  DEFAULTS,
+  initializationOptions,
+  serverPathScope,
+  whereToSetServerPath,
+  type ConfigReader,
+} from '../settings';
 
 function config(values: Record<string, unknown>): ConfigReader {
   return { get: <T>(key: string) => values[key] as T | undefined };
@@ -67,3 +73,4 @@ describe('where vllmWizard.server.path is set (machine-overridable)', () => {
     assert.equal(whereToSetServerPath(undefined), 'set vllmWizard.server.path in your User settings');
   });
 });
+
