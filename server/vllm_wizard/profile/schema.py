@@ -218,6 +218,30 @@ class HardwareSection(_Section):
     )
 
 
+class SloSection(_Section):
+    model_config = _section_config("Latency targets")
+
+    ttft_ms: float | None = Field(
+        default=None,
+        gt=0,
+        title="Time to first token (ms)",
+        description=(
+            "Target for the 90th-percentile time to first token at the workload's concurrency,"
+            " in milliseconds. The planner says when its estimate misses it and which"
+            " concurrency meets it."
+        ),
+    )
+    tpot_ms: float | None = Field(
+        default=None,
+        gt=0,
+        title="Time per output token (ms)",
+        description=(
+            "Target for the mean time per output token after the first (what `vllm bench"
+            " serve` calls TPOT), in milliseconds."
+        ),
+    )
+
+
 class WorkloadSection(_Section):
     model_config = _section_config("Workload")
 
@@ -247,6 +271,14 @@ class WorkloadSection(_Section):
         description=(
             "What to optimise the scheduler limits for: `throughput` (large batches),"
             " `latency` (small batches, fast first token) or `balanced`."
+        ),
+    )
+    slo: SloSection | None = Field(
+        default=None,
+        title="Latency targets",
+        description=(
+            "Optional service-level targets, e.g. `{ttft_ms: 2000, tpot_ms: 50}`: a warning when"
+            " the estimate misses one, with a quick fix to the largest concurrency that meets both."
         ),
     )
 
