@@ -26,9 +26,11 @@ from vllm_wizard.lsp.cursor import TreeHit, locate, node_at
 from vllm_wizard.lsp.model import HoverResult
 from vllm_wizard.models.arch import ModelArch, arch_from_config
 from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
+from vllm_wizard.planning.result import Performance
 from vllm_wizard.profile.diagnostics import Severity
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import SECTIONS, VALUE_ALIASES, Profile, quantization_choices
+from vllm_wizard.render.performance import CURVE_HEADER, curve_cells, heading, sparklines, summary
 from vllm_wizard.render.report import breakdown_rows, verdict_line
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 from vllm_wizard.vllm.args import MODELLED, NOT_MODELLED, PROFILE_FLAGS
@@ -438,12 +440,6 @@ def gpu_markdown(spec: GpuSpec) -> str:
 # ----------------------------------------------------------------------------- the memory plan
 
 
-def _span(span: Any, unit: str, digits: int = 0) -> str:
-    if span is None:
-        return "unknown"
-    return f"{span.low:,.{digits}f}–{span.high:,.{digits}f} {unit}"
-
-
 def memory_markdown(analysis: Analysis) -> str:
     """The per-GPU memory breakdown, KV figures, verdict and performance; or why none."""
     plan = analysis.plan
@@ -470,14 +466,31 @@ def memory_markdown(analysis: Analysis) -> str:
         f"- max concurrency: {memory.max_concurrency:,.2f}× at {memory.max_model_len:,} tokens",
         f"- block size: {memory.block_size} · blocks: {memory.num_blocks:,}",
         "",
-        "**Performance** (roofline estimates)",
-        "",
-        f"- decode: {_span(perf.decode_tokens_per_s, 'tokens/s')}",
-        f"- inter-token latency: {_span(perf.inter_token_latency_ms, 'ms', 1)}",
-        f"- prefill: {_span(perf.prefill_tokens_per_s, 'tokens/s')}",
-        f"- time to first token: {_span(perf.ttft_ms, 'ms')}",
+        *performance_markdown(perf),
     ]
     return "\n".join(lines)
+
+
+def performance_markdown(perf: Performance) -> list[str]:
+    """The estimates at the workload's concurrency and a table of them as users grow."""
+    lines = [
+        f"**Performance** {heading(perf)} (estimates)",
+        "",
+        *(f"- {label.strip()}: {value}" for label, value in summary(perf)),
+    ]
+    if perf.curve:
+        lines += [
+            "",
+            "| " + " | ".join(CURVE_HEADER) + " |",
+            "|" + "---:|" * len(CURVE_HEADER),
+        ]
+        for point in perf.curve:
+            cells = curve_cells(point)
+            if point.concurrency == perf.concurrency:
+                cells = tuple(f"**{c}**" for c in cells)
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", sparklines(perf)]
+    return lines
 
 
 def _no_plan(analysis: Analysis) -> str:

@@ -425,5 +425,8 @@ SECTIONS: Mapping[str, type[BaseModel]] = {
 }
 """Top-level keys that hold a section, and the model of each."""
 
+SUBSECTIONS: Mapping[tuple[str, str], type[BaseModel]] = {("workload", "slo"): SloSection}
+"""Mappings nested in a section: their keys are checked like a section's."""
+
 OPEN_MAPPINGS: frozenset[tuple[str, str]] = frozenset({("outputs", "vllm_args")})
 """Fields whose keys are free-form (checked against the flag table, not the schema)."""

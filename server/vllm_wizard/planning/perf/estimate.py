@@ -153,7 +153,7 @@ def assumptions(inputs: PerfInputs, load: Load) -> list[str]:
         )
     if inputs.tp > 1:
         fast, _, slow = link_costs(inputs)
-        where = inputs.interconnect if fast == slow else f"an unknown link ({fast} to {slow})"
+        where = fast if fast == slow else f"an unknown link ({fast} to {slow})"
         notes.append(f"tensor parallel {inputs.tp}: two all-reduces per layer over {where}")
     if inputs.pp > 1:
         notes.append(f"pipeline parallel {inputs.pp}: stages run one after another")
