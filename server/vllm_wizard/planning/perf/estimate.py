@@ -32,7 +32,10 @@ def _ms(seconds: float) -> float:
 
 
 def _span(fast: float, point: float, slow: float) -> Span:
-    return Span(low=min(fast, point, slow), high=max(fast, point, slow), point=point)
+    # built from floats this module computed: no validation needed (planning stays ≤ 1 ms)
+    return Span.model_construct(
+        low=min(fast, point, slow), high=max(fast, point, slow), point=point
+    )
 
 
 def _loads(inputs: PerfInputs, cals: Calibrations, concurrency: int) -> tuple[Load, Load, Load]:
@@ -52,7 +55,7 @@ def curve_concurrencies(inputs: PerfInputs) -> list[int]:
 
 
 def _load_point(load: Load) -> LoadPoint:
-    return LoadPoint(
+    return LoadPoint.model_construct(
         concurrency=load.concurrency,
         running=load.running,
         output_tokens_per_s=load.output_tokens_per_s,
