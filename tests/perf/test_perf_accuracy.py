@@ -8,12 +8,14 @@ tensor parallelism and PCIe GPUs among them, each with its URL and the lines it 
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 from functools import cache
 
 import pytest
 
 from perf.replay import METRICS, Metric, Replay, load_cases, replays
+from wizard_testing import REPO_ROOT
 
 HIT_BAR: dict[Metric, float] = {"output_tok_s": 0.70, "tpot_ms": 0.70, "ttft_ms": 0.50}
 MIDPOINT_BAR = (0.85, 1.15)
@@ -91,3 +93,14 @@ def test_the_ranges_are_not_made_wide_to_pass() -> None:
     for metric in METRICS:
         widths = [high / low for _, _, low, high in _compared(metric)]
         assert statistics.median(widths) < 1.6, (metric, statistics.median(widths))
+
+
+def test_the_readme_table_is_the_one_perf_table_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("perf_table", REPO_ROOT / "scripts/perf_table.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main() == 0
+    printed = capsys.readouterr().out.strip()
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert printed in readme, "README.md is stale: paste `python scripts/perf_table.py` into it"

@@ -264,7 +264,8 @@ def plan_profile(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Pl
     recommendations, fixes = recommend(profile, context, setup, memory, tp_chosen)
     feasibility_findings(profile, model, gpu, setup, memory, fixes, findings, rules)
     config = engine_config(profile, model, setup, args, rules)
-    performance = _performance(profile, model, gpu, setup, memory, rules)
+    inputs = performance_inputs(profile, model, gpu, setup, memory, rules)
+    performance = _performance(inputs, gpu.name)
     slo_findings(profile, performance, findings)
     return Plan(
         profile=profile,
@@ -344,18 +345,10 @@ def engine_config(
     return config
 
 
-def _performance(
-    profile: Profile,
-    model: ResolvedModel,
-    gpu: ResolvedGpu,
-    setup: Setup,
-    memory: MemoryResult,
-    rules: Rules,
-) -> Performance:
-    inputs = performance_inputs(profile, model, gpu, setup, memory, rules)
+def _performance(inputs: PerfInputs | None, gpu_name: str) -> Performance:
     if inputs is None:
         return unknown_performance(
-            f"no performance estimate: {gpu.name} is not in the GPU catalog (bandwidth and"
+            f"no performance estimate: {gpu_name} is not in the GPU catalog (bandwidth and"
             " FLOP/s unknown)"
         )
     return estimate_performance(inputs)
