@@ -110,3 +110,21 @@ def test_v0_engine_before_0_8() -> None:
     assert rules_for("0.6.4").release == "0.10.1"  # otherwise the oldest known rules
     assert rules_for("0.8.0").v0_engine is False
     assert rules_for("0.10.1").v0_engine is False
+
+
+# The V1 runner's lean sampler warm-up and larger non-torch memory (0.19.0 H100 logs in
+# tests/accuracy): on from their first release, off again with Model Runner V2 (0.29).
+WINDOWS = [
+    ("lean_v1_sampler", "0.14.0", "0.17.0"),
+    ("larger_non_torch_tp", "0.14.0", "0.17.0"),
+    ("larger_non_torch_tp1", "0.17.0", "0.18.0"),
+]
+
+
+@pytest.mark.parametrize(("switch", "before", "since"), WINDOWS, ids=[w[0] for w in WINDOWS])
+def test_v1_runner_windows_close_with_model_runner_v2(switch: str, before: str, since: str) -> None:
+    assert getattr(rules_for(before), switch) is False
+    assert getattr(rules_for(since), switch) is True
+    assert getattr(rules_for("0.28.0"), switch) is True
+    assert getattr(rules_for("0.29.0"), switch) is False
+    assert getattr(rules_for("0.33.0"), switch) is False
