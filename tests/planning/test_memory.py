@@ -41,8 +41,8 @@ ROWS = 1024  # min(max_num_batched_tokens 8,192, max_num_seqs 1,024)
 
 # vLLM ≤ 0.16 (V1 model runner): sampler warm-up ≈ 38.7 B × rows × vocab
 ACTIVATION_V1 = 38.7 * ROWS * VOCAB  # 5,082,631,372.8
-# vLLM 0.17–0.28 (V1 runner, lean warm-up): (14 + 2) B × rows × vocab + hidden states
-ACTIVATION_V1_LEAN = 16 * ROWS * VOCAB + 8192 * 4096 * 2  # 2,101,346,304 + 67,108,864
+# vLLM 0.17–0.28 (V1 runner, lean warm-up): (15 + 2) B × rows × vocab + hidden states
+ACTIVATION_V1_LEAN = 17 * ROWS * VOCAB + 8192 * 4096 * 2  # 2,232,680,448 + 67,108,864
 # vLLM ≥ 0.29 (Model Runner V2, FlashInfer): 14 B × rows × vocab + hidden states 8,192 × 4,096 × 2
 ACTIVATION_V2 = 14 * ROWS * VOCAB + 8192 * 4096 * 2  # 1,838,678,016 + 67,108,864
 NON_TORCH_TP1 = 0.13 * GIB  # 139,586,437.12
@@ -269,18 +269,18 @@ def test_max_model_len_refusal_names_the_longest_that_starts() -> None:
 
 
 def test_token_figure_is_blocks_times_block_size_before_0_22() -> None:
-    # 0.21 and 0.22 (V1 runner, lean sampler warm-up): activation (14 + 2) B × 1,024 × 128,256
-    # + 8,192 × 4,096 × 2 B = 2,168,455,168; non-torch 0.25 GiB = 268,435,456. KV =
-    # 76,516,989,862 − 16,094,076,928 − 2,168,455,168 − 268,435,456 − 924,089,057.28 =
-    # 57,061,933,252.72 → 27,209 blocks. A 1,000-token request needs cdiv(1,000, 16) = 63 blocks.
+    # 0.21 and 0.22 (V1 runner, lean sampler warm-up): activation (15 + 2) B × 1,024 × 128,256
+    # + 8,192 × 4,096 × 2 B = 2,299,789,312; non-torch 0.25 GiB = 268,435,456. KV =
+    # 76,516,989,862 − 16,094,076,928 − 2,299,789,312 − 268,435,456 − 924,089,057.28 =
+    # 56,930,599,108.72 → 27,146 blocks. A 1,000-token request needs cdiv(1,000, 16) = 63 blocks.
     before, after = run("0.21.0", max_model_len=1000), run("0.22.0", max_model_len=1000)
-    assert before.stage.activation == 2_168_455_168
+    assert before.stage.activation == 2_299_789_312
     assert before.stage.non_torch == 0.25 * GIB
-    assert before.stage.kv_cache == pytest.approx(57_061_933_252.72, abs=1e-2)
-    assert before.num_blocks == after.num_blocks == 27_209
-    assert before.max_concurrency == after.max_concurrency == 27_209 / 63
-    assert before.kv_tokens == 27_209 * 16 == 435_344
-    assert after.kv_tokens == 431_888  # int(431.888… × 1,000)
+    assert before.stage.kv_cache == pytest.approx(56_930_599_108.72, abs=1e-2)
+    assert before.num_blocks == after.num_blocks == 27_146
+    assert before.max_concurrency == after.max_concurrency == 27_146 / 63
+    assert before.kv_tokens == 27_146 * 16 == 434_336
+    assert after.kv_tokens == 430_888  # int(430.888… × 1,000)
 
 
 def test_max_context_at_concurrency() -> None:
@@ -345,11 +345,11 @@ def test_v1_runner_sampler_warm_up_shrank_at_0_17() -> None:
     # Qwen3-14B on an H100 (llm-d-planner's version sweep): 5.64 GiB of activation on 0.16,
     # 2.23 GiB on 0.17; the 0.19 logs give 15–16 B per entry in bf16, 18 in fp32.
     assert run("0.14.0").stage.activation == pytest.approx(ACTIVATION_V1)
-    assert run("0.17.0").stage.activation == ACTIVATION_V1_LEAN == 2_168_455_168
+    assert run("0.17.0").stage.activation == ACTIVATION_V1_LEAN == 2_299_789_312
     assert run("0.28.0").stage.activation == ACTIVATION_V1_LEAN
-    # float32 logits and hidden states: (14 + 4) B per entry, 8,192 × 4,096 × 4 B
+    # float32 logits and hidden states: (15 + 4) B per entry, 8,192 × 4,096 × 4 B
     fp32 = run("0.19.0", dtype="float32").stage.activation
-    assert fp32 == 18 * ROWS * VOCAB + 8192 * 4096 * 4
+    assert fp32 == 19 * ROWS * VOCAB + 8192 * 4096 * 4
     assert run("0.29.0").stage.activation == ACTIVATION_V2
 
 

@@ -13,10 +13,11 @@ Estimates, with their evidence:
 * activation: the profiling run's transient peak. vLLM ≤ 0.16 (V1 model runner): the sampler
   warm-up over fp32 logits and the sort-based top-k/top-p, ≈ 38.7 bytes × max_num_seqs × vocab
   (H100 logs of Qwen3-0.6B/32B, Llama-3.1-8B, gpt-oss-20b in llm-d's empirical table: within
-  2.2 %). vLLM 0.17–0.28 (V1 runner, lean warm-up): (14 + model dtype bytes) × max_num_seqs ×
-  vocab plus the hidden states, an upper envelope of eleven 0.19.0 H100 logs (Llama-3.1-8B in
-  bf16 and fp32, Qwen2.5-7B, Gemma 2/3, Llama-3.3-70B at tp 2: 15.0–16.0 B per entry in
-  bf16, 18.1 in fp32) and of Qwen3-14B's 2.23 GiB on 0.17.0. vLLM ≥ 0.29 (Model Runner V2):
+  2.2 %). vLLM 0.17–0.28 (V1 runner, lean warm-up): (15 + model dtype bytes) × max_num_seqs ×
+  vocab plus the hidden states, an upper envelope of twelve 0.19.0 H100 logs (Llama-3.1-8B in
+  bf16 and fp32, Qwen2.5-7B, Gemma 2/3, Mistral-Small-3.1, Llama-3.3-70B at tp 2: 15.0–17.4 B
+  per entry in bf16, the multimodal checkpoints highest; 18.1 in fp32) and of Qwen3-14B's
+  2.23 GiB on 0.17.0. vLLM ≥ 0.29 (Model Runner V2):
   bf16 logits + an fp32 copy + FlashInfer's masked logits and probabilities, 14 bytes × rows
   × vocab (6 without FlashInfer, below compute capability 8.0), plus the hidden states; read
   from the 0.33.0 source, not yet from a log. Whichever is larger of that and the forward
@@ -58,7 +59,7 @@ SAMPLER_BYTES_V1_RUNNER = 38.7
 SAMPLER_BYTES_V2_FLASHINFER = 14.0
 SAMPLER_BYTES_V2_NATIVE = 6.0
 PERSISTENT_SAMPLER_BYTES = 4.25
-SAMPLER_BYTES_V1_LEAN_BASE = 14.0
+SAMPLER_BYTES_V1_LEAN_BASE = 15.0
 NON_TORCH_TP1_GIB = 0.13
 NON_TORCH_TP_GIB = 0.55
 NON_TORCH_TP1_GIB_V018 = 0.25
