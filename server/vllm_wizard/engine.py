@@ -216,11 +216,11 @@ def _model_unresolved(model: ModelUnresolved, findings: Findings) -> None:
 def _gpu_notes(profile: Profile, gpu: ResolvedGpu, findings: Findings) -> None:
     field_path: FieldPath = ("hardware", "gpu_name")
     if gpu.ambiguous:
-        others = ", ".join(f"`{name}`" for name in gpu.candidates)
+        from vllm_wizard.hardware.resolve import ambiguity_message
+
         findings.warning(
             Code.GPU_AMBIGUOUS,
-            f"`{profile.hardware.gpu_name}` fits several GPUs ({others}); planning for the"
-            f" smallest, {gpu.name} ({gpu.memory_gib:.2f} GiB). Name the exact one.",
+            ambiguity_message(profile.hardware.gpu_name, gpu),
             field_path,
             data=fixes_data(
                 [Fix.set(f"Set gpu_name: {name}", field_path, name) for name in gpu.candidates]

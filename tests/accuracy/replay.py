@@ -45,8 +45,8 @@ GPU_OF: dict[str, str] = {
     "NVIDIA RTX A5000": "RTX A5000",
     "RTX 3090": "RTX 3090",
     "RTX 4090": "RTX 4090",
-    # "~139.8 GiB total per GPU" from the two utilizations: the 141 GB H20, not the catalog's 96 GB.
-    "H20": "H200 SXM",
+    # "~139.8 GiB total per GPU" from the two utilizations: the 141 GB H20 (NVML "NVIDIA H20-3e").
+    "H20": "H20 141GB",
 }
 
 VERSION_HINT: dict[str, str] = {

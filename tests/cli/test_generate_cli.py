@@ -206,3 +206,15 @@ def test_profile_from_stdin_writes_next_to_the_working_directory(
     assert code == 0
     assert out.splitlines()[0] == "written  deploy/serve_command.sh"
     assert (tmp_path / "deploy" / "profile.yaml").is_file()
+
+
+def test_an_ambiguous_gpu_flag_warns_before_writing(
+    profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = str(profile.parent / "out")
+    code, _, err = generate([str(profile), "--gpu", "A100", "-o", out_dir], capsys)
+    assert code == 0
+    assert err.startswith(
+        "vllm-wizard generate: warning[gpu-ambiguous] `A100` could be 4 GPUs (40 or 80 GB):"
+    )
+    assert "planning for the smallest, A100 PCIe 40GB, until you name one.\n" in err

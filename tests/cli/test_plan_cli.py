@@ -321,3 +321,41 @@ def test_the_plan_process_does_not_import_heavy_modules() -> None:
     assert "vllm_wizard" in imported and "pydantic" in imported
     assert imported & {"pygls", "lsprotocol", "huggingface_hub", "pynvml"} == set()
     assert json.loads(result.stdout)["memory"]["kv_cache_tokens"] == 15_664
+
+
+# ----------------------------------------------------------------------------- ambiguous GPUs
+
+H100_AMBIGUOUS = (
+    "warning[gpu-ambiguous] `H100` could be 3 GPUs (80 or 94 GB): H100 PCIe (79.11 GiB),"
+    " H100 SXM (79.18 GiB), H100 NVL (93.00 GiB); planning for the smallest, H100 PCIe, until"
+    " you name one.\n"
+)
+
+
+def test_a_bare_h100_flag_warns_and_plans_the_smallest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # only flags: no profile position to point at
+    code, out, err = run(
+        ["plan", "--offline", "-m", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100"], capsys
+    )
+    assert code == 0
+    assert "on 1 × H100 PCIe" in out.splitlines()[0]
+    assert err == "vllm-wizard plan: " + H100_AMBIGUOUS
+    # a profile with the flag: the value is the flag's, so no position either; --json too
+    code, out, err = run(["plan", "--json", str(SAMPLE), "--gpu", "H100"], capsys)
+    assert code == 0 and json.loads(out)["hardware"]["gpu_name"] == "H100 PCIe"
+    assert err == "vllm-wizard plan: " + H100_AMBIGUOUS
+
+
+def test_an_ambiguous_name_in_the_profile_warns_at_its_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(SAMPLE.read_text().replace('gpu_name: "RTX 4090"', "gpu_name: H100"))
+    code, _, err = run(["plan", "--offline", str(profile)], capsys)
+    assert code == 0
+    assert err == f"{profile}:14:13: " + H100_AMBIGUOUS
+    # naming the board silences it
+    code, _, err = run(["plan", "--offline", str(profile), "--gpu", "H100 SXM"], capsys)
+    assert (code, err) == (0, "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from vllm_wizard.profile.schema import Profile
 
 STDIN = "-"
+FLAGS_ONLY_DISPLAY = "<flags>"
+"""What `plan` and `generate` call the input when only flags were given."""
 HUB_TIMEOUT_S = 10.0
 
 OVERRIDES: Mapping[str, tuple[str, ...]] = {
@@ -49,6 +51,15 @@ OVERRIDES: Mapping[str, tuple[str, ...]] = {
     "headroom_gb": ("policy", "headroom_gb"),
 }
 """argparse dest → profile field."""
+
+NOTED_CODES: Mapping[str, tuple[str, ...] | None] = {
+    "unknown-key": None,
+    "deprecated-alias": None,
+    "gpu-ambiguous": ("hardware", "gpu_name"),
+}
+"""Profile warnings `plan` and `generate` repeat on standard error (their output is the plan or
+the files, not diagnostics), with the field a flag may have set: a diagnostic about a value
+that came from a flag has no place in the profile to point at."""
 
 
 class UsageError(Exception):
@@ -85,6 +96,28 @@ def read_source(raw: str) -> Source:
         assert decoded.error is not None
         raise UsageError(format_diagnostic(display, decoded.error))
     return Source(display, decoded.text, path)
+
+
+def noted_diagnostics(
+    command: str,
+    display: str,
+    diagnostics: Iterable[Diagnostic],
+    flags: Mapping[tuple[str, ...], Any],
+) -> list[str]:
+    """The NOTED_CODES lines: `path:line:col: …` for the profile's own values, `vllm-wizard
+    COMMAND: …` for values given as flags (or when there is no profile, only flags)."""
+    lines = []
+    for diagnostic in diagnostics:
+        code = diagnostic.code.value
+        if code not in NOTED_CODES:
+            continue
+        field = NOTED_CODES[code]
+        if display == FLAGS_ONLY_DISPLAY or (field is not None and field in flags):
+            label = diagnostic.severity.label
+            lines.append(f"vllm-wizard {command}: {label}[{code}] {diagnostic.message}")
+        else:
+            lines.append(format_diagnostic(display, diagnostic))
+    return lines
 
 
 def format_diagnostic(display: str, diagnostic: Diagnostic) -> str:

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vllm_wizard.commands.common import (
+    FLAGS_ONLY_DISPLAY,
     UsageError,
     apply_overrides,
     cli_context,
     format_diagnostic,
+    noted_diagnostics,
     override_values,
     read_source,
 )
@@ -40,7 +42,7 @@ def compute(args: argparse.Namespace, command: str = "plan") -> tuple[Analysis, 
             raise UsageError("give a profile (a path, or - for standard input)")
         if ("model", "id") not in values:
             raise UsageError("give a profile, or at least --model")
-        display, text, base = "<flags>", FLAGS_ONLY_PROFILE, Path.cwd()
+        display, text, base = FLAGS_ONLY_DISPLAY, FLAGS_ONLY_PROFILE, Path.cwd()
     else:
         source = read_source(raw)
         display, text, base = source.display, source.text, source.base_dir
@@ -78,11 +80,8 @@ def run(args: argparse.Namespace) -> int:
     assert plan is not None
     if args.json:
         sys.stdout.write(plan_json(plan))
-        return EXIT_OK
-    sys.stdout.write(render_report(plan, explain=bool(args.explain)))
-    profile_only = [
-        d for d in analysis.diagnostics if d.code.value in ("unknown-key", "deprecated-alias")
-    ]
-    for diagnostic in profile_only:
-        sys.stderr.write(format_diagnostic(display, diagnostic) + "\n")
+    else:
+        sys.stdout.write(render_report(plan, explain=bool(args.explain)))
+    for line in noted_diagnostics("plan", display, analysis.diagnostics, override_values(args)):
+        sys.stderr.write(line + "\n")
     return EXIT_OK
