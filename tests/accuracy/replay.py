@@ -64,27 +64,21 @@ VERSION_HINT: dict[str, str] = {
 }
 
 FP8_BLOCK = {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]}
-FP8_CHANNEL = {
-    "quant_method": "compressed-tensors",
-    "config_groups": {
-        "group_0": {
-            "weights": {"num_bits": 8, "type": "float", "strategy": "channel"},
-            "targets": ["Linear"],
-        }
-    },
-    "ignore": ["lm_head"],
-}
 
-INT8_CHANNEL = {
-    "quant_method": "compressed-tensors",
-    "config_groups": {
-        "group_0": {
-            "weights": {"num_bits": 8, "type": "int", "strategy": "channel"},
-            "targets": ["Linear"],
-        }
-    },
-    "ignore": ["lm_head"],
-}
+
+def _compressed_tensors_8bit(weight_type: str) -> dict[str, Any]:
+    """A compressed-tensors config with channel-wise 8-bit linears (`float` FP8 or `int` INT8)
+    and the lm_head left unquantized, as RedHat's FP8-dynamic and W8A8 re-uploads ship."""
+    weights = {"num_bits": 8, "type": weight_type, "strategy": "channel"}
+    return {
+        "quant_method": "compressed-tensors",
+        "config_groups": {"group_0": {"weights": weights, "targets": ["Linear"]}},
+        "ignore": ["lm_head"],
+    }
+
+
+FP8_CHANNEL = _compressed_tensors_8bit("float")
+INT8_CHANNEL = _compressed_tensors_8bit("int")
 
 BASE_MODEL: dict[str, tuple[str, dict[str, Any]]] = {
     # Qwen2-7B-Instruct's config.json has the same geometry as Qwen2.5-7B-Instruct's
