@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from vllm_wizard.cli import main
+from vllm_wizard.lsp.completion import complete
+from vllm_wizard.lsp.hover import field_markdown
+from vllm_wizard.profile.positions import Position
 from vllm_wizard.profile.schema import Profile
 from wizard_testing import VALID, diagnostics, only, where
 
@@ -47,3 +50,15 @@ def test_check_reports_a_missed_target_on_its_line(
     assert line.startswith(f"{profile}:9:14: warning[slo-missed] At concurrency 64 the estimated")
     assert "p90 time to first token" in line and "(target 300 ms)" in line
     assert "tpot" not in line.split(":", 3)[3].lower()
+
+
+def test_the_editor_completes_and_explains_the_targets() -> None:
+    text = VALID + "workload:\n  slo:\n    ttft_ms: 500\n    \n"
+    labels = [item.label for item in complete(text, Position(7, 4)).items]
+    assert labels == ["tpot_ms"]
+    docs = field_markdown(("workload", "slo", "tpot_ms"))
+    assert docs is not None and docs.startswith(
+        "**Time per output token (ms)** · `workload.slo.tpot_ms`"
+    )
+    section = field_markdown(("workload", "slo"))
+    assert section is not None and "- Fields: `ttft_ms`, `tpot_ms`, each optional." in section

@@ -34,7 +34,13 @@ from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
 from vllm_wizard.planning.result import Performance
 from vllm_wizard.profile.diagnostics import Severity
 from vllm_wizard.profile.positions import Position, Range
-from vllm_wizard.profile.schema import SECTIONS, VALUE_ALIASES, Profile, quantization_choices
+from vllm_wizard.profile.schema import (
+    SECTIONS,
+    SUBSECTIONS,
+    VALUE_ALIASES,
+    Profile,
+    quantization_choices,
+)
 from vllm_wizard.render.performance import CURVE_HEADER, curve_cells, heading, sparklines, summary
 from vllm_wizard.render.report import breakdown_rows, verdict_line
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
@@ -162,7 +168,8 @@ def schema_field(path: tuple[str, ...]) -> FieldInfo | None:
         return Profile.model_fields.get(path[0])
     if len(path) == 2 and path[0] in SECTIONS:
         return SECTIONS[path[0]].model_fields.get(path[1])
-    return None
+    nested = SUBSECTIONS.get((path[0], path[1])) if len(path) == 3 else None
+    return nested.model_fields.get(path[2]) if nested is not None else None
 
 
 @functools.cache
@@ -248,6 +255,10 @@ def field_markdown(path: tuple[str, ...]) -> str | None:
     annotation = info.annotation
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "\n".join([*lines, "", _section_fields(path[0], annotation)])
+    nested = SUBSECTIONS.get((path[0], path[1])) if len(path) == 2 else None
+    if nested is not None:
+        fields = ", ".join(f"`{name}`" for name in nested.model_fields)
+        return "\n".join([*lines, "", f"- Fields: {fields}, each optional.", "- Default: `null`"])
     choices = field_choices(path)
     facts: list[str] = []
     if not choices or get_origin(annotation) in (Union, types.UnionType):
