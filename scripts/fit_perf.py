@@ -4,7 +4,10 @@
     .venv/bin/python scripts/fit_perf.py --check    # report the constants in calibration.py
 
 The cases split in two by a hash of their id (tests/perf/replay.py `in_fit_half`). On the fit
-half, coordinate descent moves one constant at a time over a grid of multiples (0.5× to 2×),
+half, starting from the constants in calibration.py (the committed values are this script's
+fixed point; the first fit started from physical guesses: step 1 ms, 20 µs per layer, 70 µs per
+MoE layer, 30 µs per request, sync 0.55, PCIe all-reduce 12 GB/s, KV and compute efficiency
+55 %), coordinate descent moves one constant at a time over a grid of multiples (0.5× to 2×),
 keeping a move when the sum of absolute log errors of the point estimates (output throughput,
 TPOT, and TTFT at half weight) drops; three passes. Then the range spreads (efficiency and
 overhead factors) are the smallest on a grid whose ranges hold ≥ 75 % of the fit half's
