@@ -171,7 +171,7 @@ def estimate_performance(
     fast, point, slow = _loads(inputs, cals, inputs.concurrency)
     point_link = link_costs(inputs)[1]
     curve = [
-        _load_point(load_at(inputs, cals[1], point_link, level))
+        _load_point(load_at(inputs, cals[1], point_link, level, point.prefill_one_s))
         for level in curve_concurrencies(inputs)
     ]
     return Performance(

@@ -39,15 +39,23 @@ class Load:
         return self.concurrency > self.running
 
 
-def load_at(inputs: PerfInputs, cal: Calibration, cost: LinkCost, concurrency: int) -> Load:
-    """The figures for `concurrency` users under one calibration."""
+def load_at(
+    inputs: PerfInputs,
+    cal: Calibration,
+    cost: LinkCost,
+    concurrency: int,
+    prefill_one: float | None = None,
+) -> Load:
+    """The figures for `concurrency` users under one calibration (`prefill_one`, one prompt's
+    prefill under it, when the caller already has it)."""
     users = max(1, concurrency)
     running = min(users, inputs.capacity)
     step = decode_step_s(inputs, cal, cost, running)
     kv = inputs.kv_requests
     if kv is not None and users > kv and kv < inputs.max_num_seqs:
         step *= cal.kv_full_slowdown
-    prefill_one = prefill_s(inputs, cal, cost, 1)
+    if prefill_one is None:
+        prefill_one = prefill_s(inputs, cal, cost, 1)
     prefill_all = prefill_s(inputs, cal, cost, running) if running > 1 else prefill_one
     sync = 1.0 if inputs.arrival == "burst" else cal.sync
     behind = prefill_all - prefill_one
