@@ -1,4 +1,4 @@
-"""The fake Hub every model test may ask for (see tests/hub_testing.py)."""
+"""The fake Hub every model test may ask for (see tests/models_testing.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hub_testing import FakeHub, online_fake_hub
+from models_testing import FakeHub, online_fake_hub
 
 
 @pytest.fixture

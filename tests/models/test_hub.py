@@ -1,6 +1,6 @@
 """models/hub.py: the HF cache read from disk, safetensors headers, and the Hub through a fake.
 
-The Hub is faked at huggingface_hub's HTTP transport (tests/hub_testing.py; the ``fake_hub``
+The Hub is faked at huggingface_hub's HTTP transport (tests/models_testing.py; the ``fake_hub``
 fixture is in tests/models/conftest.py). No request leaves the process.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from hub_testing import SHA, SHA2, FakeHub, FakeRepo
+from models_testing import SHA, SHA2, FakeHub, FakeRepo
 from vllm_wizard.models import hub
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "configs"

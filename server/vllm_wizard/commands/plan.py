@@ -81,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     sys.stdout.write(render_report(plan, explain=bool(args.explain)))
     profile_only = [
-        d for d in analysis.diagnostics if d.code.value in ("unknown-key", "deprecated-alias")
+        d
+        for d in analysis.diagnostics
+        if d.code.value in ("unknown-key", "deprecated-alias", "model-derived")
     ]
     for diagnostic in profile_only:
         sys.stderr.write(format_diagnostic(display, diagnostic) + "\n")

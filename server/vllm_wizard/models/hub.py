@@ -480,9 +480,9 @@ def fetch_from_hub(
         if isinstance(hit, HubModel):
             return hit
         flight = _IN_FLIGHT.get(key)
-        if flight is None and isinstance(hit, _Failure):
-            if time.monotonic() - hit.at < _FAILURE_TTL_S:
-                raise HubError(hit.kind, hit.message)
+        fresh = isinstance(hit, _Failure) and time.monotonic() - hit.at < _FAILURE_TTL_S
+        if flight is None and isinstance(hit, _Failure) and fresh:
+            raise HubError(hit.kind, hit.message)
         if flight is None:
             flight = _Flight()
             _IN_FLIGHT[key] = flight

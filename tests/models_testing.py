@@ -1,4 +1,5 @@
-"""A fake Hugging Face Hub behind huggingface_hub's own HTTP client, for tests.
+"""Helpers of the model tests: a fake Hugging Face Hub behind huggingface_hub's own HTTP client,
+and narrowing a resolver's answer.
 
 ``set_client_factory`` hands huggingface_hub an ``httpx2.Client`` over an
 ``httpx2.MockTransport`` that answers the URLs huggingface_hub 2.x requests (HEAD/GET
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 
 from vllm_wizard.models import hub
+from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 SHA2 = "89abcdef0123456789abcdef0123456789abcdef"
@@ -185,3 +187,13 @@ def online_fake_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
     finally:
         huggingface_hub.set_client_factory(_http.default_client_factory)
         hub.clear_hub_memo()
+
+
+def resolved(result: object) -> ResolvedModel:
+    assert isinstance(result, ResolvedModel), result
+    return result
+
+
+def unresolved(result: object) -> ModelUnresolved:
+    assert isinstance(result, ModelUnresolved), result
+    return result
