@@ -12,7 +12,7 @@ Findings from the planner name profile fields; here they become ranges in the te
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,8 +128,13 @@ def analyze(
     *,
     profile_override: Callable[[Profile], Profile] | None = None,
     cache: PlanCache | None = None,
+    flags: Mapping[FieldPath, str] | None = None,
 ) -> Analysis:
-    """Every stage on `text`; never raises. Without a context, only syntax and schema run."""
+    """Every stage on `text`; never raises. Without a context, only syntax and schema run.
+
+    `flags` names the fields `profile_override` set from command-line flags (field → `--flag`):
+    a finding about one of them names the flag instead of pointing at the profile's line.
+    """
     base = analyze_text(text)
     analysis = Analysis(base.document, base.profile, list(base.diagnostics))
     if context is None or base.profile is None:
@@ -147,7 +152,7 @@ def analyze(
         findings.items.extend(plan.findings)
     analysis.findings = findings.items
     root = analysis.document.root
-    analysis.diagnostics.extend(to_diagnostic(root, f) for f in findings.items)
+    analysis.diagnostics.extend(to_diagnostic(root, f, flags) for f in findings.items)
     analysis.diagnostics.sort(key=sort_key)
     return analysis
 
@@ -359,11 +364,25 @@ def _fallback_range(root: Node | None, path: FieldPath) -> Range:
     return Range.at(0, 0)
 
 
-def to_diagnostic(root: Node | None, finding: Finding) -> Diagnostic:
-    """Place a finding on the first of its fields the profile writes."""
+def to_diagnostic(
+    root: Node | None, finding: Finding, flags: Mapping[FieldPath, str] | None = None
+) -> Diagnostic:
+    """Place a finding on the first of its fields the profile writes.
+
+    A field a command-line flag set (`flags`) is not the profile's: when the finding's own
+    field is one, the diagnostic names the flag; other such fields are passed over.
+    """
+    flags = flags or {}
+    data = dict(finding.data) if finding.data else None
+    if finding.fields and finding.fields[0] in flags:
+        flag = flags[finding.fields[0]]
+        return Diagnostic(
+            Range.at(0, 0), finding.severity, finding.code, finding.message, data, flag=flag
+        )
     range_: Range | None = None
     for path in finding.fields:
-        range_ = field_range(root, path, finding.point_at)
+        if path not in flags:
+            range_ = field_range(root, path, finding.point_at)
         if range_ is not None:
             break
     if range_ is None:
@@ -371,9 +390,8 @@ def to_diagnostic(root: Node | None, finding: Finding) -> Diagnostic:
     related = tuple(
         RelatedInformation(where, message)
         for path, message in finding.related
-        if (where := field_range(root, path)) is not None and where != range_
+        if path not in flags and (where := field_range(root, path)) is not None and where != range_
     )
-    data = dict(finding.data) if finding.data else None
     return Diagnostic(range_, finding.severity, finding.code, finding.message, data, related)
 
 
