@@ -103,6 +103,7 @@ class PlanCache:
             model.source,
             model.source_detail,
             model.params_total,
+            model.derived,
             gpu.name,
             gpu.memory_gib,
             gpu.source,
