@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from vllm_wizard.catalog.models import CatalogModel, catalog_model
+from vllm_wizard.catalog.models import CatalogModel, catalog_model, config_dict
 from vllm_wizard.models.arch import QuantizationInfo, arch_from_config
 from vllm_wizard.models.derived import (
     Derivation,
@@ -57,6 +57,7 @@ CATALOG_IDS = (
     "LDCC/Qwen2.5-72B-Instruct-ko-AWQ",
     "cortecs/Meta-Llama-3-70B-Instruct-GPTQ",
     "neuralmagic/Qwen2.5-7B-FP8-dynamic",
+    "amd/Llama-3.1-8B-Instruct-FP8-KV",
 )
 
 
@@ -210,6 +211,8 @@ POSITIVE: list[tuple[str, str, str | None, bool]] = [
     ("unsloth/DeepSeek-V3", "deepseek-ai/DeepSeek-V3", None, False),
     ("unsloth/llama-3-8b-Instruct", "meta-llama/Meta-Llama-3-8B-Instruct", None, False),
     ("Qwen/Qwen2.5-7B", "neuralmagic/Qwen2.5-7B-FP8-dynamic", None, False),
+    # a copy of a quantized catalog checkpoint: its own file, not a typical one
+    ("someone/Llama-3.1-8B-Instruct-FP8-KV", "amd/Llama-3.1-8B-Instruct-FP8-KV", None, False),
     # verified base/instruct siblings
     ("meta-llama/Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-8B-Instruct", None, True),
     ("Meta-Llama/Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-8B-Instruct", None, True),
@@ -257,7 +260,7 @@ NEGATIVE = [
     ("mistralai/Mistral-7B-Instruct-v0.1", "the Mistral 7B v0.1 instruct config was not compared"),
     ("deepseek-ai/DeepSeek-V3-0324", "another release"),
     ("deepseek-ai/DeepSeek-V2-Lite-Chat", "the Chat config's vocabulary was not verified"),
-    ("meta-llama/Llama-3.1-8B-Instruct-FP8-KV", "an fp8 KV-cache checkpoint: unknown suffix"),
+    ("RedHatAI/Llama-3.1-8B-Instruct-FP8-calibrated", "an unknown suffix"),
     ("meta-llama/Llama-3.1-8B-Instruct-dynamic", "'dynamic' without a method"),
     ("org/Llama-3.1-8B-Instruct-Chat", "two variants"),
     ("org/instruct", "no model at all"),
@@ -389,12 +392,21 @@ def test_a_quantized_catalog_copy_loses_its_quantization_for_an_unquantized_name
     assert arch.max_model_len == 131072  # the base repo's context, as the copy's file says
 
 
-def test_a_quantized_catalog_copy_keeps_its_own_file_for_the_same_method() -> None:
-    found = derived("someone/CodeLlama-34B-AWQ")
-    assert found.base.id == "TheBloke/CodeLlama-34B-AWQ"
-    assert derived_config(found)["quantization_config"] == dict(
-        entry("TheBloke/CodeLlama-34B-AWQ").config["quantization_config"]
-    )
+@pytest.mark.parametrize(
+    ("model_id", "base"),
+    [
+        ("someone/CodeLlama-34B-AWQ", "TheBloke/CodeLlama-34B-AWQ"),  # same storage suffix
+        ("someone/Llama-3.1-8B-Instruct-FP8-KV", "amd/Llama-3.1-8B-Instruct-FP8-KV"),
+        ("someone/CodeLlama-34B-AWQ-INT4", "TheBloke/CodeLlama-34B-AWQ"),  # same method
+        # preferred over the unquantized Meta-Llama-3-70B-Instruct with a typical GPTQ file
+        ("MaziyarPanahi/Meta-Llama-3-70B-Instruct-GPTQ", "cortecs/Meta-Llama-3-70B-Instruct-GPTQ"),
+    ],
+)
+def test_a_quantized_catalog_copy_keeps_its_own_file(model_id: str, base: str) -> None:
+    found = derived(model_id)
+    assert found.base.id == base
+    own = config_dict(entry(base))["quantization_config"]
+    assert derived_config(found)["quantization_config"] == own
 
 
 def test_derive_from_a_named_base_takes_the_quantization_from_the_name() -> None:

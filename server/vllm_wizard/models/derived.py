@@ -314,6 +314,11 @@ def parse_name(model_id: str) -> NameParts | None:
     )
 
 
+def _storage(parts: NameParts) -> tuple[frozenset[str], int | None, int | None, bool]:
+    """What a name says about how the weights are stored (equal for two copies of one file)."""
+    return parts.methods, parts.bits, parts.group, parts.dynamic
+
+
 _UNSURE: Literal["unsure"] = "unsure"
 
 
@@ -451,14 +456,24 @@ class Derivation:
     """Set when ``base`` is the instruct/base sibling: where their configs were read to agree."""
 
 
-def _pick(candidates: Sequence[CatalogModel], org: str) -> CatalogModel:
-    """The unquantized entry if any (sorted first), the same org's before another's."""
-    best = [c for c in candidates if _quantized(c) == _quantized(candidates[0])]
-    same_org = [c for c in best if c.id.lower().startswith(org + "/")]
+def _pick(candidates: Sequence[CatalogModel], parts: NameParts) -> CatalogModel:
+    """A catalog copy of the very checkpoint (same storage suffix) if any, else the unquantized
+    entry (sorted first); the same org's before another's."""
+    copies = [
+        c
+        for c in candidates
+        if parts.methods and (p := parse_name(c.id)) is not None and _storage(p) == _storage(parts)
+    ]
+    best = copies or [c for c in candidates if _quantized(c) == _quantized(candidates[0])]
+    same_org = [c for c in best if c.id.lower().startswith(parts.org + "/")]
     return (same_org or best)[0]
 
 
 def _derivation(model_id: str, parts: NameParts | None, base: CatalogModel) -> Derivation:
+    base_parts = parse_name(base.id)
+    if parts is not None and base_parts is not None and _storage(parts) == _storage(base_parts):
+        # a copy of the very checkpoint (a quantized one too): its config.json as it is
+        return Derivation(model_id, base, None, False, None)
     quantization = implied_quantization(parts) if parts is not None else None
     implied = quantization if isinstance(quantization, ImpliedQuantization) else None
     return Derivation(model_id, base, implied, quantization == _UNSURE, None)
@@ -479,11 +494,11 @@ def derive(model_id: str, entries: Sequence[CatalogModel] | None = None) -> Deri
         return None
     exact = by_variant.get(parts.variant)
     if exact:
-        return _derivation(model_id, parts, _pick(exact, parts.org))
+        return _derivation(model_id, parts, _pick(exact, parts))
     for variant, candidates in by_variant.items():
         source = _sibling_source(parts.core, parts.variant, variant)
         if source is not None:
-            found = _derivation(model_id, parts, _pick(candidates, parts.org))
+            found = _derivation(model_id, parts, _pick(candidates, parts))
             return dataclasses.replace(found, sibling_source=source)
     return None
 
@@ -501,10 +516,14 @@ def derived_config(derivation: Derivation) -> dict[str, Any]:
 
     A natively quantized base (DeepSeek-V3's fp8, gpt-oss's mxfp4) keeps its own when the name
     implies none; a base that is itself a quantized copy keeps its file's quantization_config
-    when the name implies the same method (its file is more precise than the typical one).
+    when the name has the same storage suffix or implies the same method (its file is more
+    precise than the typical one).
     """
     config = config_dict(derivation.base)
     implied = derivation.quantization
+    mine, base = parse_name(derivation.model_id), parse_name(derivation.base.id)
+    if mine is not None and base is not None and _storage(mine) == _storage(base):
+        return config  # a copy of the very checkpoint: its own file is right
     text = config.get("text_config")
     holders = [config, text] if isinstance(text, dict) else [config]
     own = next((h[k] for h in holders for k in _QUANT_KEYS if isinstance(h.get(k), dict)), None)
