@@ -87,9 +87,10 @@ def read_source(raw: str) -> Source:
     return Source(display, decoded.text, path)
 
 
-NOTED_CODES = frozenset({"unknown-key", "deprecated-alias", "gpu-ambiguous"})
+NOTED_CODES = frozenset({"unknown-key", "deprecated-alias", "gpu-ambiguous", "model-derived"})
 """Warnings `plan` and `generate` repeat on standard error (their output is the plan or the
-files, not diagnostics): profile spellings, and a GPU name that fits several boards."""
+files, not diagnostics): profile spellings, a GPU name that fits several boards, and a model
+planned as the catalog model its name says it is."""
 
 
 def noted_diagnostics(display: str | None, diagnostics: Iterable[Diagnostic]) -> list[str]:

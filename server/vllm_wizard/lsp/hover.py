@@ -73,6 +73,7 @@ _SOURCES = {
     "local": "a local folder",
     "hf-cache": "the Hugging Face cache",
     "hub": "the Hugging Face Hub",
+    "derived": "the catalog model its name (or `model.base_model`) says it derives from",
 }
 
 

@@ -51,6 +51,7 @@ class Code(StrEnum):
     MODEL_UNRESOLVED = "model-unresolved"
     MODEL_LOADING = "model-loading"
     MODEL_CONFIG = "model-config"
+    MODEL_DERIVED = "model-derived"
     GPU_UNKNOWN = "gpu-unknown"
     GPU_UNDETECTED = "gpu-undetected"
     GPU_DETECTED = "gpu-detected"

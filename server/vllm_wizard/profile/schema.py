@@ -153,6 +153,20 @@ class ModelSection(BaseModel):
             " passed to vLLM as `--revision`. `null` uses the default branch."
         ),
     )
+    base_model: str | None = Field(
+        default=None,
+        min_length=1,
+        title="Base model",
+        description=(
+            "The catalog model this checkpoint is a copy, quantization or sibling of (Hugging"
+            " Face's own term), e.g. `meta-llama/Llama-3.1-8B-Instruct` for"
+            " `neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8`. Used only when no config.json of"
+            " `id` can be read (offline, a private repo): the plan then takes the base's"
+            " architecture, with the quantization the id's name implies (AWQ, GPTQ-Int4, FP8,"
+            " W8A8, ...). Setting it confirms the assumption the `model-derived` warning states."
+            " Not passed to vLLM."
+        ),
+    )
     dtype: ModelDType = Field(
         default="auto",
         title="Weights dtype",
