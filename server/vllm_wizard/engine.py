@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from vllm_wizard.profile.schema import Profile
 
 
+BASE_MODEL_FIELD: FieldPath = ("model", "base_model")
+
+
 @dataclass(frozen=True, slots=True)
 class ModelPending:
     """The model is being looked up in the background (language server only)."""
@@ -100,6 +103,7 @@ class PlanCache:
             model.source,
             model.source_detail,
             model.params_total,
+            model.derived,
             gpu.name,
             gpu.memory_gib,
             gpu.source,
@@ -161,18 +165,22 @@ def _resolve(
     analysis: Analysis, profile: Profile, context: EngineContext, findings: Findings
 ) -> None:
     from vllm_wizard.hardware.resolve import GpuUnresolved, marketing_vram_warning, resolve_gpu
-    from vllm_wizard.models.resolve import ModelUnresolved
+    from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
 
     model = None
     if context.resolve_model is not None:
         model = context.resolve_model(
             profile.model.id, profile.model.revision, context.base_dir, profile.model.params_b
         )
+        if profile.model.base_model is not None:
+            model = _base_model(profile, model, findings)
     analysis.model = model
     if isinstance(model, ModelPending):
         findings.info(Code.MODEL_LOADING, model.message, ("model", "id"))
     elif isinstance(model, ModelUnresolved):
         _model_unresolved(model, findings)
+    elif isinstance(model, ResolvedModel) and model.derived and not model.derived.confirmed:
+        _model_derived(model, findings)
 
     hw = profile.hardware
     gpu = resolve_gpu(hw.gpu_name, hw.vram_gb, context.detect)
@@ -205,6 +213,48 @@ def _resolve(
     _output_dir(profile, context, findings)
 
 
+def _base_model(profile: Profile, model: Any, findings: Findings) -> Any:
+    """`model.base_model` stands in for what no source has; an unknown one is reported."""
+    from vllm_wizard.catalog.models import catalog_model, suggest_models
+    from vllm_wizard.models.resolve import pin_base_model
+
+    base = profile.model.base_model
+    assert base is not None
+    if catalog_model(base) is None:
+        suggestions = suggest_models(base)
+        hint = f" (did you mean {', '.join(f'`{s}`' for s in suggestions)}?)" if suggestions else ""
+        findings.warning(
+            Code.MODEL_DERIVED,
+            f"`model.base_model` names `{base}`, which is not in the bundled catalog; name the"
+            f" catalog model `model.id` is a copy, quantization or sibling of{hint}",
+            BASE_MODEL_FIELD,
+            data=fixes_data(
+                [Fix.set(f"Use {s}", BASE_MODEL_FIELD, s) for s in suggestions], reason="unknown"
+            ),
+        )
+        return model
+    m = profile.model
+    return pin_base_model(model, m.id, base, m.revision, m.params_b)
+
+
+def _model_derived(model: ResolvedModel, findings: Findings) -> None:
+    """A plan from the name alone: say what was assumed, offer to confirm it."""
+    from vllm_wizard.models.resolve import derived_message
+
+    assert model.derived is not None
+    base = model.derived.base_id
+    findings.warning(
+        Code.MODEL_DERIVED,
+        derived_message(model),
+        ("model", "id"),
+        data=fixes_data(
+            [Fix.set(f"Confirm: set base_model: {base}", BASE_MODEL_FIELD, base, True)],
+            reason="derived",
+            base_model=base,
+        ),
+    )
+
+
 def _model_unresolved(model: ModelUnresolved, findings: Findings) -> None:
     fixes = [Fix.set(f"Use {s}", ("model", "id"), s) for s in model.suggestions]
     if model.reason == "invalid-config":
@@ -221,11 +271,11 @@ def _model_unresolved(model: ModelUnresolved, findings: Findings) -> None:
 def _gpu_notes(profile: Profile, gpu: ResolvedGpu, findings: Findings) -> None:
     field_path: FieldPath = ("hardware", "gpu_name")
     if gpu.ambiguous:
-        others = ", ".join(f"`{name}`" for name in gpu.candidates)
+        from vllm_wizard.hardware.resolve import ambiguity_message
+
         findings.warning(
             Code.GPU_AMBIGUOUS,
-            f"`{profile.hardware.gpu_name}` fits several GPUs ({others}); planning for the"
-            f" smallest, {gpu.name} ({gpu.memory_gib:.2f} GiB). Name the exact one.",
+            ambiguity_message(profile.hardware.gpu_name, gpu),
             field_path,
             data=fixes_data(
                 [Fix.set(f"Set gpu_name: {name}", field_path, name) for name in gpu.candidates]

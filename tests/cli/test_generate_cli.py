@@ -396,3 +396,13 @@ def test_the_profile_may_follow_the_emit_list(
         main(["generate", "profile.yaml", "--emit", "command", "profile.yaml"])
     assert exit_info.value.code == 2
     assert "two profiles" in capsys.readouterr().err
+
+
+def test_an_ambiguous_gpu_flag_warns_before_writing(
+    profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = str(profile.parent / "out")
+    code, _, err = generate([str(profile), "--gpu", "A100", "-o", out_dir], capsys)
+    assert code == 0
+    assert err.startswith("--gpu: warning[gpu-ambiguous] `A100` could be 4 GPUs (40 or 80 GB):")
+    assert "planning for the smallest, A100 PCIe 40GB, until you name one.\n" in err

@@ -68,7 +68,12 @@ def test_the_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  max concurrency      3.82× at 4,096 tokens" in lines
     # 4 × (512 + 256) × 524,288 × 1.15 = 1.725 GiB
     assert "  workload KV need                  1.72 GiB  × fragmentation" in lines
-    assert "Performance (roofline estimates)" in lines
+    assert "Performance at concurrency 4 (estimates; ranges as the assumptions state)" in lines
+    assert any(line.startswith("  time per output token") for line in lines)
+    # the curve over concurrency, the workload's row marked, and one line of sparklines
+    [row] = [line for line in lines if line.endswith(" ◂")]
+    assert row.split()[:2] == ["4", "4"]
+    assert any(line.startswith("  tokens/s ") and " · TPOT " in line for line in lines)
     assert out.endswith(
         "\nServe with\n  vllm serve meta-llama/Llama-2-7b-hf --max-model-len 4096"
         " --tensor-parallel-size 1 --gpu-memory-utilization 0.9\n"
@@ -94,7 +99,11 @@ def test_explain_shows_each_derivation(capsys: pytest.CaptureFixture[str]) -> No
         "979" in derivation["num_blocks"] and "8,388,608 B per block id" in derivation["num_blocks"]
     )
     assert "int(max_concurrency × max_model_len)" in derivation["kv_cache_tokens"]
-    assert "  - batch = concurrency = 4; average context 640 tokens" in lines
+    # 15,664 KV tokens hold 20 requests of 512 + 256 tokens; an RTX 4090 runs up to 256
+    assert (
+        "  - 4 users with 512 + 256 tokens each: 4 run at once (max_num_seqs 256, the KV cache"
+        " holds 20 such requests)" in lines
+    )
 
 
 def test_a_plan_that_does_not_start_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -432,3 +441,41 @@ def test_the_plan_process_does_not_import_heavy_modules() -> None:
     assert "vllm_wizard" in imported and "pydantic" in imported
     assert imported & {"pygls", "lsprotocol", "huggingface_hub", "pynvml"} == set()
     assert json.loads(result.stdout)["memory"]["kv_cache_tokens"] == 15_664
+
+
+# ----------------------------------------------------------------------------- ambiguous GPUs
+
+H100_AMBIGUOUS = (
+    "warning[gpu-ambiguous] `H100` could be 3 GPUs (80 or 94 GB): H100 PCIe (79.11 GiB),"
+    " H100 SXM (79.18 GiB), H100 NVL (93.00 GiB); planning for the smallest, H100 PCIe, until"
+    " you name one.\n"
+)
+
+
+def test_a_bare_h100_flag_warns_and_plans_the_smallest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # only flags: the finding names the flag that set the value
+    code, out, err = run(
+        ["plan", "--offline", "-m", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100"], capsys
+    )
+    assert code == 0
+    assert "on 1 × H100 PCIe" in out.splitlines()[0]
+    assert err == "--gpu: " + H100_AMBIGUOUS
+    # a profile with the flag: the value is the flag's, not the profile line's; --json too
+    code, out, err = run(["plan", "--json", str(SAMPLE), "--gpu", "H100"], capsys)
+    assert code == 0 and json.loads(out)["hardware"]["gpu_name"] == "H100 PCIe"
+    assert err == "--gpu: " + H100_AMBIGUOUS
+
+
+def test_an_ambiguous_name_in_the_profile_warns_at_its_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(SAMPLE.read_text().replace('gpu_name: "RTX 4090"', "gpu_name: H100"))
+    code, _, err = run(["plan", "--offline", str(profile)], capsys)
+    assert code == 0
+    assert err == f"{profile}:14:13: " + H100_AMBIGUOUS
+    # naming the board silences it
+    code, _, err = run(["plan", "--offline", str(profile), "--gpu", "H100 SXM"], capsys)
+    assert (code, err) == (0, "")

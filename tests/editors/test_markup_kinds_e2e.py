@@ -124,7 +124,8 @@ def test_plain_text_keeps_the_words_and_aligns_tables() -> None:
         "**`Qwen/Qwen3-32B`** · Qwen3ForCausalLM (`qwen3`)\n\n"
         "- from: _the bundled catalog_ · `max_model_len` stays\n\n---\n\n"
         "| per GPU | GiB | |\n|---|---:|---|\n| weights | 61.03 | safetensors |\n"
-        "| headroom | -5.85 | |"
+        "| headroom | -5.85 | |\n\n| users | TPOT ms |\n|---:|---:|\n| 1 | 8.2 |\n"
+        "| **32** | **16.5** |"
     )
     assert plain_text(markdown).split("\n") == [
         "Qwen/Qwen3-32B · Qwen3ForCausalLM (qwen3)",
@@ -137,4 +138,9 @@ def test_plain_text_keeps_the_words_and_aligns_tables() -> None:
         "--------  -----  -----------",
         "weights   61.03  safetensors",
         "headroom  -5.85",
+        "",
+        "users  TPOT ms",
+        "-----  -------",
+        "    1      8.2",
+        "   32     16.5  ◀",
     ]

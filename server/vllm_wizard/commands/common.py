@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -85,6 +85,17 @@ def read_source(raw: str) -> Source:
         assert decoded.error is not None
         raise UsageError(format_diagnostic(display, decoded.error))
     return Source(display, decoded.text, path)
+
+
+NOTED_CODES = frozenset({"unknown-key", "deprecated-alias", "gpu-ambiguous", "model-derived"})
+"""Warnings `plan` and `generate` repeat on standard error (their output is the plan or the
+files, not diagnostics): profile spellings, a GPU name that fits several boards, and a model
+planned as the catalog model its name says it is."""
+
+
+def noted_diagnostics(display: str | None, diagnostics: Iterable[Diagnostic]) -> list[str]:
+    """The NOTED_CODES diagnostics as `format_diagnostic` lines."""
+    return [format_diagnostic(display, d) for d in diagnostics if d.code.value in NOTED_CODES]
 
 
 def format_diagnostic(display: str | None, diagnostic: Diagnostic) -> str:

@@ -17,7 +17,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vllm_wizard.commands.common import STDIN, UsageError, analyze_args, format_diagnostic
+from vllm_wizard.commands.common import (
+    STDIN,
+    UsageError,
+    analyze_args,
+    format_diagnostic,
+    noted_diagnostics,
+)
 
 if TYPE_CHECKING:
     from vllm_wizard.engine import Analysis
@@ -28,9 +34,6 @@ EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_UNUSABLE = 2
 PROG = "vllm-wizard generate"
-
-NOTED_CODES = frozenset({"unknown-key", "deprecated-alias"})
-"""Profile warnings worth repeating here (as `plan` does)."""
 
 
 def _err(message: str) -> None:
@@ -117,9 +120,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     plan = analysis.plan
     assert plan is not None
-    for diagnostic in analysis.diagnostics:
-        if diagnostic.code.value in NOTED_CODES:
-            _err(format_diagnostic(display, diagnostic))
+    for line in noted_diagnostics(display, analysis.diagnostics):
+        _err(line)
     if not plan.starts and not args.allow_infeasible:
         return _refuse_infeasible(analysis, display)
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from vllm_wizard.commands.common import UsageError, analyze_args, format_diagnostic
+from vllm_wizard.commands.common import UsageError, analyze_args, noted_diagnostics
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
@@ -32,11 +32,8 @@ def run(args: argparse.Namespace) -> int:
     assert plan is not None
     if args.json:
         sys.stdout.write(plan_json(plan))
-        return EXIT_OK
-    sys.stdout.write(render_report(plan, explain=bool(args.explain)))
-    profile_only = [
-        d for d in analysis.diagnostics if d.code.value in ("unknown-key", "deprecated-alias")
-    ]
-    for diagnostic in profile_only:
-        sys.stderr.write(format_diagnostic(display, diagnostic) + "\n")
+    else:
+        sys.stdout.write(render_report(plan, explain=bool(args.explain)))
+    for line in noted_diagnostics(display, analysis.diagnostics):
+        sys.stderr.write(line + "\n")
     return EXIT_OK

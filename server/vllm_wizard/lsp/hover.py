@@ -18,17 +18,30 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from vllm_wizard.catalog.gpus import GpuSpec, match_gpu
+from vllm_wizard.catalog.gpus import GpuSpec
 from vllm_wizard.catalog.models import catalog_model
 from vllm_wizard.engine import Analysis, ModelPending
-from vllm_wizard.hardware.resolve import GpuUnresolved, ResolvedGpu
+from vllm_wizard.hardware.resolve import (
+    GpuUnresolved,
+    ResolvedGpu,
+    ambiguity_message,
+    resolve_gpu,
+)
 from vllm_wizard.lsp.cursor import TreeHit, locate, node_at
 from vllm_wizard.lsp.model import HoverResult
 from vllm_wizard.models.arch import ModelArch, arch_from_config
 from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
+from vllm_wizard.planning.result import Performance
 from vllm_wizard.profile.diagnostics import Severity
 from vllm_wizard.profile.positions import Position, Range
-from vllm_wizard.profile.schema import SECTIONS, VALUE_ALIASES, Profile, quantization_choices
+from vllm_wizard.profile.schema import (
+    SECTIONS,
+    SUBSECTIONS,
+    VALUE_ALIASES,
+    Profile,
+    quantization_choices,
+)
+from vllm_wizard.render.performance import CURVE_HEADER, curve_cells, heading, sparklines, summary
 from vllm_wizard.render.report import breakdown_rows, verdict_line
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 from vllm_wizard.vllm.args import MODELLED, NOT_MODELLED, PROFILE_FLAGS
@@ -60,6 +73,7 @@ _SOURCES = {
     "local": "a local folder",
     "hf-cache": "the Hugging Face cache",
     "hub": "the Hugging Face Hub",
+    "derived": "the catalog model its name (or `model.base_model`) says it derives from",
 }
 
 
@@ -155,7 +169,8 @@ def schema_field(path: tuple[str, ...]) -> FieldInfo | None:
         return Profile.model_fields.get(path[0])
     if len(path) == 2 and path[0] in SECTIONS:
         return SECTIONS[path[0]].model_fields.get(path[1])
-    return None
+    nested = SUBSECTIONS.get((path[0], path[1])) if len(path) == 3 else None
+    return nested.model_fields.get(path[2]) if nested is not None else None
 
 
 @functools.cache
@@ -241,6 +256,10 @@ def field_markdown(path: tuple[str, ...]) -> str | None:
     annotation = info.annotation
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "\n".join([*lines, "", _section_fields(path[0], annotation)])
+    nested = SUBSECTIONS.get((path[0], path[1])) if len(path) == 2 else None
+    if nested is not None:
+        fields = ", ".join(f"`{name}`" for name in nested.model_fields)
+        return "\n".join([*lines, "", f"- Fields: {fields}, each optional.", "- Default: `null`"])
     choices = field_choices(path)
     facts: list[str] = []
     if not choices or get_origin(annotation) in (Union, types.UnionType):
@@ -384,11 +403,10 @@ def _gpu_section(analysis: Analysis, written: str | None) -> str:
         return _resolved_gpu(gpu, written)
     if written is None or written.strip().casefold() == "auto":
         return "`auto`: the GPU is detected through NVML once the profile has no errors."
-    match = match_gpu(written)
-    if match is None:
+    resolved = resolve_gpu(written, None)
+    if isinstance(resolved, GpuUnresolved):
         return f"Unknown GPU `{written}`: set `hardware.vram_gb` to plan for it anyway."
-    note = _ambiguity(written, [c.name for c in match.candidates], match.spec)
-    return gpu_markdown(match.spec) + note
+    return _resolved_gpu(resolved, written)
 
 
 def _resolved_gpu(gpu: ResolvedGpu, written: str | None) -> str:
@@ -399,20 +417,10 @@ def _resolved_gpu(gpu: ResolvedGpu, written: str | None) -> str:
     if gpu.source == "override":
         notes += f"\n\nMemory set by `hardware.vram_gb`: {gpu.memory_gib:,.2f} GiB per GPU."
     if gpu.ambiguous and gpu.spec is not None:
-        notes += _ambiguity(written or gpu.name, list(gpu.candidates), gpu.spec)
+        notes += "\n\n" + ambiguity_message(written or gpu.name, gpu)
     if gpu.spec is None:
         return f"**{gpu.name}** is not in the GPU catalog.{notes}"
     return gpu_markdown(gpu.spec) + notes
-
-
-def _ambiguity(written: str, candidates: list[str], chosen: GpuSpec) -> str:
-    if len(candidates) < 2:
-        return ""
-    names = ", ".join(f"`{name}`" for name in candidates)
-    return (
-        f"\n\n`{written}` fits several GPUs ({names}); the plan uses the smallest,"
-        f" {chosen.name} ({chosen.memory_gib:.2f} GiB). Name the exact one."
-    )
 
 
 @functools.cache
@@ -436,12 +444,6 @@ def gpu_markdown(spec: GpuSpec) -> str:
 
 
 # ----------------------------------------------------------------------------- the memory plan
-
-
-def _span(span: Any, unit: str, digits: int = 0) -> str:
-    if span is None:
-        return "unknown"
-    return f"{span.low:,.{digits}f}–{span.high:,.{digits}f} {unit}"
 
 
 def memory_markdown(analysis: Analysis) -> str:
@@ -470,14 +472,31 @@ def memory_markdown(analysis: Analysis) -> str:
         f"- max concurrency: {memory.max_concurrency:,.2f}× at {memory.max_model_len:,} tokens",
         f"- block size: {memory.block_size} · blocks: {memory.num_blocks:,}",
         "",
-        "**Performance** (roofline estimates)",
-        "",
-        f"- decode: {_span(perf.decode_tokens_per_s, 'tokens/s')}",
-        f"- inter-token latency: {_span(perf.inter_token_latency_ms, 'ms', 1)}",
-        f"- prefill: {_span(perf.prefill_tokens_per_s, 'tokens/s')}",
-        f"- time to first token: {_span(perf.ttft_ms, 'ms')}",
+        *performance_markdown(perf),
     ]
     return "\n".join(lines)
+
+
+def performance_markdown(perf: Performance) -> list[str]:
+    """The estimates at the workload's concurrency and a table of them as users grow."""
+    lines = [
+        f"**Performance** {heading(perf)} (estimates)",
+        "",
+        *(f"- {label.strip()}: {value}" for label, value in summary(perf)),
+    ]
+    if perf.curve:
+        lines += [
+            "",
+            "| " + " | ".join(CURVE_HEADER) + " |",
+            "|" + "---:|" * len(CURVE_HEADER),
+        ]
+        for point in perf.curve:
+            cells = curve_cells(point)
+            if point.concurrency == perf.concurrency:
+                cells = tuple(f"**{c}**" for c in cells)
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", sparklines(perf)]
+    return lines
 
 
 def _no_plan(analysis: Analysis) -> str:

@@ -6,7 +6,7 @@ LSP clients say which markup they render (`hover.contentFormat`,
 markdown-mode, Kate's completion popup) shows Markdown as written: `**`, backticks, table pipes.
 The feature modules write one text, in Markdown; this turns it into the same content as plain
 text. It knows the subset they write: bold, emphasis, code spans, `-` lists, `---` rules and
-pipe tables, which it lays out in aligned columns.
+pipe tables, which it lays out in aligned columns (a row in bold gets a ◀).
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ _EMPHASIS = re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
 _HIDDEN = re.compile("\x00([0-9]+)\x00")
 _HEADING = re.compile(r"^#{1,6}\s+")
 _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
+_WHOLLY_BOLD = re.compile(r"^\*\*.+\*\*$")
+
+MARK = "  ◀"
+"""After a table row written in bold (the row that is the user's own case), in plain text."""
 
 
 def _inline(text: str) -> str:
@@ -54,6 +58,7 @@ def _table(lines: list[str]) -> list[str]:
     if len(rows) >= 2 and all(_SEPARATOR_CELL.match(cell) for cell in rows[1]):
         right = [cell.endswith(":") and not cell.startswith(":") for cell in rows[1]]
         rows = [rows[0], *rows[2:]]
+    marked = [any(_WHOLLY_BOLD.match(cell) for cell in row) for row in rows]
     rows = [[_inline(cell) for cell in row] for row in rows]
     count = max(len(row) for row in rows)
     rows = [row + [""] * (count - len(row)) for row in rows]
@@ -68,7 +73,8 @@ def _table(lines: list[str]) -> list[str]:
         return "  ".join(cells).rstrip()
 
     dashes = "  ".join("-" * width for width in widths).rstrip()
-    return [layout(rows[0]), dashes, *(layout(row) for row in rows[1:])]
+    body = [layout(row) + (MARK if mark else "") for row, mark in zip(rows, marked, strict=True)]
+    return [body[0], dashes, *body[1:]]
 
 
 @functools.lru_cache(maxsize=2048)

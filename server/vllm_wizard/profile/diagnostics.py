@@ -51,6 +51,7 @@ class Code(StrEnum):
     MODEL_UNRESOLVED = "model-unresolved"
     MODEL_LOADING = "model-loading"
     MODEL_CONFIG = "model-config"
+    MODEL_DERIVED = "model-derived"
     GPU_UNKNOWN = "gpu-unknown"
     GPU_UNDETECTED = "gpu-undetected"
     GPU_DETECTED = "gpu-detected"
@@ -76,6 +77,8 @@ class Code(StrEnum):
     DOES_NOT_FIT = "does-not-fit"
     LOW_HEADROOM = "low-headroom"
     CUDA_GRAPH_RISK = "cuda-graph-risk"
+    # performance: the estimate against workload.slo
+    SLO_MISSED = "slo-missed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,18 @@ from typing import TYPE_CHECKING
 
 from vllm_wizard.planning.explain import derivations
 from vllm_wizard.planning.memory import GIB
+from vllm_wizard.render.performance import (
+    CURVE_HEADER,
+    curve_cells,
+    heading,
+    sparklines,
+    summary,
+)
 from vllm_wizard.render.serve import serve_command
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
-    from vllm_wizard.planning.result import Span
+    from vllm_wizard.planning.result import Performance
 
 
 def verdict_line(plan: Plan) -> str:
@@ -36,10 +43,21 @@ def verdict_line(plan: Plan) -> str:
     )
 
 
-def _span(span: Span | None, unit: str, digits: int = 0) -> str:
-    if span is None:
-        return "unknown"
-    return f"{span.low:,.{digits}f}–{span.high:,.{digits}f} {unit}"
+def performance_lines(performance: Performance) -> list[str]:
+    """Estimates at the workload's concurrency, then throughput and latency as users grow."""
+    lines = [f"Performance {heading(performance)} (estimates; ranges as the assumptions state)"]
+    lines += [f"  {label:<22} {value}" for label, value in summary(performance)]
+    if performance.curve:
+        widths = (7, 8, 9, 8, 8, 8)
+        row = "  ".join(f"{h:>{w}}" for h, w in zip(CURVE_HEADER, widths, strict=True))
+        lines += ["", f"  {row}"]
+        for point in performance.curve:
+            cells = curve_cells(point)
+            mark = " ◂" if point.concurrency == performance.concurrency else ""
+            text = "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+            lines.append(f"  {text}{mark}")
+        lines.append(f"  {sparklines(performance)}")
+    return lines
 
 
 def breakdown_rows(plan: Plan) -> list[tuple[str, float, str]]:
@@ -87,11 +105,7 @@ def render_report(plan: Plan, *, explain: bool = False) -> str:
         f"  longest request at concurrency {plan.profile.workload.concurrency}:"
         f" {memory.max_context_at_concurrency:,} tokens",
         "",
-        "Performance (roofline estimates)",
-        f"  decode       {_span(plan.performance.decode_tokens_per_s, 'tokens/s')}",
-        f"  per token    {_span(plan.performance.inter_token_latency_ms, 'ms', 1)}",
-        f"  prefill      {_span(plan.performance.prefill_tokens_per_s, 'tokens/s')}",
-        f"  first token  {_span(plan.performance.ttft_ms, 'ms')}",
+        *performance_lines(plan.performance),
     ]
     if plan.recommendations:
         lines += ["", "Recommendations"]
