@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from vllm_wizard.models.arch import ModelArch
+from vllm_wizard.models.arch import LayerKind, ModelArch
 from vllm_wizard.planning.kv import (
     KvLayout,
     build_layout,
@@ -305,9 +305,10 @@ def compute_memory(
     requested_len = setup.max_model_len
     stages: list[StageMemory] = []
     kinds_by_stage = stage_layer_kinds(arch, setup.pp)
+    layouts: dict[tuple[LayerKind, ...], KvLayout] = {}  # stages of equal layers share one
     for index, kinds in enumerate(kinds_by_stage):
         last = index == setup.pp - 1
-        layout = build_layout(
+        layout = layouts.get(kinds) or build_layout(
             arch,
             kinds,
             tp=setup.tp,
@@ -319,6 +320,7 @@ def compute_memory(
             max_num_batched_tokens=setup.max_num_batched_tokens,
             rules=rules,
         )
+        layouts[kinds] = layout
         stage_weights = max(0.0, weights.bytes_per_gpu - offload)
         if setup.overhead_gb is not None:
             activation, non_torch, graph = setup.overhead_gb * GIB, 0.0, 0.0
@@ -391,7 +393,8 @@ def compute_memory(
     headroom = tight.kv_cache - kv_needed
     fits = starts and headroom >= workload.headroom_gb * GIB
     room = tight.kv_cache - workload.headroom_gb * GIB
-    max_context = _longest_at_concurrency(layout, workload, room, max_model_len)
+    # a refused start holds no request at all (as its 0 blocks and 0 tokens say)
+    max_context = _longest_at_concurrency(layout, workload, room, max_model_len) if starts else 0
 
     spare = total - budget
     graph_outside = tight.cuda_graph if not in_budget else 0.0

@@ -26,6 +26,7 @@ from vllm_wizard.planning.memory import (
 )
 from vllm_wizard.planning.perf import PerfInputs, estimate_performance, unknown_performance
 from vllm_wizard.planning.result import Performance, Recommendation
+from vllm_wizard.planning.search import PlanOptions
 from vllm_wizard.planning.semantic import (
     GPU_FIELD,
     LEN_FIELD,
@@ -68,6 +69,11 @@ class Plan:
     checked_args: CheckedArgs
     tp_chosen: bool
     """True when the profile left tp_size to the planner."""
+    performance_for: str | None = None
+    """When the profile does not start: the recommended setup `performance` is estimated for."""
+    longest_max_model_len: int = 0
+    """The longest max_model_len that starts on this setup when the profile's does not (else 0);
+    the finding, the quick fix, the report and the hover all show this one number."""
 
     @property
     def arch(self) -> ModelArch:
@@ -96,6 +102,34 @@ class PlanContext:
     rules: Rules
 
 
+@dataclass(frozen=True, slots=True)
+class PlanCore:
+    """A profile planned up to its memory verdict: no recommendations, no performance.
+
+    The recommendation search re-plans every setup it suggests through `plan_core` on the
+    edited profile, so the figures a quick fix states are those the fixed profile gets.
+    """
+
+    profile: Profile
+    model: ResolvedModel
+    gpu: ResolvedGpu
+    rules: Rules
+    args: CheckedArgs
+    context: PlanContext
+    setup: Setup
+    memory: MemoryResult
+    findings: tuple[Finding, ...]
+    tp_chosen: bool
+
+    @property
+    def starts(self) -> bool:
+        return self.memory.starts and not any(f.is_error for f in self.findings)
+
+    @property
+    def fits(self) -> bool:
+        return self.starts and self.memory.fits
+
+
 def _gpu_inputs(gpu: ResolvedGpu) -> GpuInputs:
     spec = gpu.spec
     names = (spec.name, *spec.nvml_names) if spec is not None else (gpu.name,)
@@ -119,7 +153,7 @@ def _effective_quantization(profile: Profile, arch: ModelArch, rules: Rules) -> 
     return requested
 
 
-def _batch(
+def batch_for(
     profile: Profile, gpu: GpuInputs, rules: Rules, args: CheckedArgs, max_model_len: int
 ) -> tuple[int, int, str]:
     """(max_num_seqs, max_num_batched_tokens, performance_mode) as vLLM will settle them."""
@@ -142,6 +176,15 @@ def _batch(
     return seqs, tokens, mode
 
 
+def default_pp(gpus: int, nodes: int, tp: int | None) -> int:
+    """`hardware.pp_size` when the profile leaves it out: one stage per node, unless tp
+    already spans nodes; then the stages that fill the GPUs (tp × pp = GPUs used, as vLLM's
+    world size is tp × pp)."""
+    if tp is None or tp <= gpus:
+        return nodes
+    return max(1, gpus * nodes // tp)
+
+
 def _choose_tp(context: PlanContext, base: Setup, limit: int) -> Setup:
     """The smallest valid tp that fits; else the smallest that starts; else the largest."""
     arch = context.model.arch
@@ -159,10 +202,8 @@ def _choose_tp(context: PlanContext, base: Setup, limit: int) -> Setup:
     return starting or replace(base, tp=candidates[-1])
 
 
-def plan_profile(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Plan:
-    """Plan `profile` for the resolved model and GPU."""
-    from vllm_wizard.planning.recommend import feasibility_findings, recommend
-
+def plan_core(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> PlanCore:
+    """The setup vLLM would run for `profile`, its memory and the rules it breaks."""
     findings = Findings()
     rules = rules_for(profile.target_vllm_version)
     if not rules.exact:
@@ -196,7 +237,8 @@ def plan_profile(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Pl
             data=fixes_data([Fix.set(f"Set dtype: {fix_to}", ("model", "dtype"), fix_to, True)]),
         )
     method = _effective_quantization(profile, arch, rules)
-    check_quantization(profile, arch, gpu, method, findings)
+    online_fp8 = "fp8_per_tensor" if rules.online_fp8_per_tensor else "fp8"
+    check_quantization(profile, arch, gpu, method, findings, online_fp8=online_fp8)
     check_kv_cache_dtype(profile, dtype.dtype, gpu, findings)
     check_max_model_len(profile, arch, findings)
 
@@ -214,9 +256,9 @@ def plan_profile(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Pl
     )
     gpu_inputs = _gpu_inputs(gpu)
     length_for_batch = arch.max_model_len if max_model_len == "auto" else max_model_len
-    seqs, tokens, mode = _batch(profile, gpu_inputs, rules, args, length_for_batch)
+    seqs, tokens, mode = batch_for(profile, gpu_inputs, rules, args, length_for_batch)
 
-    pp = hw.pp_size or hw.nodes
+    pp = hw.pp_size or default_pp(hw.gpus, hw.nodes, hw.tp_size)
     offload = args.values.get("cpu_offload_gb")
     kv_bytes = args.values.get("kv_cache_memory_bytes")
     block = args.values.get("block_size")
@@ -258,23 +300,73 @@ def plan_profile(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Pl
     setup = _choose_tp(context, base, max(1, hw.gpus * hw.nodes // pp)) if tp_chosen else base
     check_parallel(profile, arch, setup.tp, setup.pp, findings)
     memory = compute_memory(context.model, context.gpu, setup, context.workload, rules)
-
-    recommendations, fixes = recommend(profile, context, setup, memory, tp_chosen)
-    feasibility_findings(profile, model, gpu, setup, memory, fixes, findings, rules)
-    config = engine_config(profile, model, setup, args, rules)
-    return Plan(
+    return PlanCore(
         profile=profile,
         model=model,
         gpu=gpu,
         rules=rules,
+        args=args,
+        context=context,
         setup=setup,
         memory=memory,
-        config=config,
-        performance=_performance(profile, model, gpu, setup, memory),
-        recommendations=tuple(recommendations),
         findings=tuple(findings.items),
-        checked_args=args,
         tp_chosen=tp_chosen,
+    )
+
+
+def plan_profile(
+    profile: Profile,
+    model: ResolvedModel,
+    gpu: ResolvedGpu,
+    options: PlanOptions | None = None,
+) -> Plan:
+    """Plan `profile` for the resolved model and GPU.
+
+    `options` hands in what the recommendation search may try besides the profile's own model
+    and GPU (quantized copies of the model, other catalog GPUs); the caller builds it at the
+    edge (`models/variants.py`, `hardware/candidates.py`), as planning reads no catalog.
+    """
+    from vllm_wizard.planning.recommend import feasibility_findings, recommend
+
+    core = plan_core(profile, model, gpu)
+    advice = recommend(core, options or PlanOptions(), plan_core)
+    findings = Findings(list(core.findings))
+    feasibility_findings(core, advice, findings)
+    setup, memory = core.setup, core.memory
+    if core.starts:
+        performance = _performance(profile, model, gpu, setup, memory)
+    elif advice.best is not None:
+        best = advice.best.core
+        performance = _performance(best.profile, best.model, best.gpu, best.setup, best.memory)
+        performance = performance.model_copy(
+            update={
+                "assumptions": [
+                    f"For the recommended setup ({advice.best.action}), not the profile as"
+                    " written, which does not start.",
+                    *performance.assumptions,
+                ]
+            }
+        )
+    else:
+        performance = unknown_performance(
+            "no performance estimate: the profile does not start and no setup the planner"
+            " tried does"
+        )
+    return Plan(
+        profile=profile,
+        model=model,
+        gpu=gpu,
+        rules=core.rules,
+        setup=setup,
+        memory=memory,
+        config=engine_config(profile, model, setup, core.args, core.rules),
+        performance=performance,
+        recommendations=advice.recommendations,
+        findings=tuple(findings.items),
+        checked_args=core.args,
+        tp_chosen=core.tp_chosen,
+        performance_for=advice.best.action if advice.best is not None and not core.starts else None,
+        longest_max_model_len=advice.longest_max_model_len,
     )
 
 
@@ -382,4 +474,13 @@ def _performance(
     )
 
 
-__all__ = ["Plan", "PlanContext", "engine_config", "plan_profile"]
+__all__ = [
+    "Plan",
+    "PlanContext",
+    "PlanCore",
+    "batch_for",
+    "default_pp",
+    "engine_config",
+    "plan_core",
+    "plan_profile",
+]
