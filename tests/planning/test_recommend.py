@@ -131,7 +131,8 @@ def test_a_workload_that_does_not_fit_gets_each_fix_with_its_figure() -> None:
     # and the longest request 600 of them can hold: 55,821,538,623.6 // (600 × 131,072 × 1.15)
     assert plan.memory.max_context_at_concurrency == 617
     concurrency = rec(plan, "workload.concurrency")
-    assert concurrency.effect == "concurrency: 482 fits"
+    assert concurrency.effect == "fits: 53.0 GiB KV, 434,064 tokens"
+    assert concurrency.title == "Set concurrency: 482 (fits: 53.0 GiB KV, 434,064 tokens)"
     assert make_plan(workload={"concurrency": 482}).fits
     assert not make_plan(workload={"concurrency": 483}).fits
 

@@ -29,7 +29,7 @@ from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
 from vllm_wizard.profile.diagnostics import Severity
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import SECTIONS, VALUE_ALIASES, Profile, quantization_choices
-from vllm_wizard.render.report import breakdown_rows, verdict_line
+from vllm_wizard.render.report import breakdown_rows, performance_heading, verdict_line
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 from vllm_wizard.vllm.args import MODELLED, NOT_MODELLED, PROFILE_FLAGS
 from vllm_wizard.vllm.flags import FlagSpec, FlagTable, flag_table
@@ -469,8 +469,13 @@ def memory_markdown(analysis: Analysis) -> str:
         f"- KV cache tokens: {memory.kv_tokens:,}",
         f"- max concurrency: {memory.max_concurrency:,.2f}× at {memory.max_model_len:,} tokens",
         f"- block size: {memory.block_size} · blocks: {memory.num_blocks:,}",
+        *(
+            [f"- longest max_model_len that starts: {plan.longest_max_model_len:,}"]
+            if plan.longest_max_model_len
+            else []
+        ),
         "",
-        "**Performance** (roofline estimates)",
+        "**Performance** " + performance_heading(plan).removeprefix("Performance "),
         "",
         f"- decode: {_span(perf.decode_tokens_per_s, 'tokens/s')}",
         f"- inter-token latency: {_span(perf.inter_token_latency_ms, 'ms', 1)}",

@@ -174,7 +174,7 @@ def _concurrency(core: PlanCore, replan: Replan, recs: list[Recommendation]) -> 
     fixed = replan(edited_profile(profile, edits), core.model, core.gpu)
     if not fixed.fits:
         return None
-    effect = f"concurrency: {most} fits"
+    effect = verdict_phrase(fixed.memory)
     hw = fixed.profile.hardware
     recs.append(
         Recommendation(
