@@ -16,6 +16,7 @@ from pathlib import Path
 from vllm_wizard.catalog.models import catalog_models
 from vllm_wizard.models import hub
 from vllm_wizard.models.resolve import ResolvedModel, resolve_model_locally
+from vllm_wizard.planning.search import same_model
 
 _QUANT_SUFFIX = re.compile(
     r"[-_.](awq|gptq|fp8|int4|int8|w4a16|w8a8|w8a16|bnb|4bit|8bit|dynamic|marlin)(?=$|[-_.])"
@@ -82,13 +83,7 @@ def quantized_variants(model: ResolvedModel) -> tuple[ResolvedModel, ...]:
     for other in (*_catalog_quantized(), *_hf_cache_quantized()):
         if other.model_id in seen or quantized_of(other.model_id) != wanted:
             continue
-        o = other.arch
-        if (
-            o.text_model_type == arch.text_model_type
-            and o.hidden_size == arch.hidden_size
-            and o.num_layers == arch.num_layers
-            and o.vocab_size == arch.vocab_size
-        ):
+        if same_model(arch, other.arch):
             seen.add(other.model_id)
             variants.append(other)
     return tuple(variants)

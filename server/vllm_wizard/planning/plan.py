@@ -52,8 +52,25 @@ V0_CHUNKED_PREFILL_FROM = 32768
 FP8_COMPUTE = frozenset({"fp8", "fp8_per_tensor", "fp8_per_block", "fp8_per_channel", "modelopt"})
 
 
+class _Verdict:
+    """`starts` and `fits` of a plan: the memory allows it and no rule vLLM checks before
+    sizing memory is broken (an error finding)."""
+
+    __slots__ = ()
+    memory: MemoryResult
+    findings: tuple[Finding, ...]
+
+    @property
+    def starts(self) -> bool:
+        return self.memory.starts and not any(f.is_error for f in self.findings)
+
+    @property
+    def fits(self) -> bool:
+        return self.starts and self.memory.fits
+
+
 @dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(_Verdict):
     """Everything the planner found for one profile."""
 
     profile: Profile
@@ -80,14 +97,6 @@ class Plan:
         return self.model.arch
 
     @property
-    def starts(self) -> bool:
-        return self.memory.starts and not any(f.is_error for f in self.findings)
-
-    @property
-    def fits(self) -> bool:
-        return self.starts and self.memory.fits
-
-    @property
     def oom_risk(self) -> Literal["low", "medium", "high"]:
         return self.memory.oom_risk if self.starts else "high"
 
@@ -103,7 +112,7 @@ class PlanContext:
 
 
 @dataclass(frozen=True, slots=True)
-class PlanCore:
+class PlanCore(_Verdict):
     """A profile planned up to its memory verdict: no recommendations, no performance.
 
     The recommendation search re-plans every setup it suggests through `plan_core` on the
@@ -120,14 +129,6 @@ class PlanCore:
     memory: MemoryResult
     findings: tuple[Finding, ...]
     tp_chosen: bool
-
-    @property
-    def starts(self) -> bool:
-        return self.memory.starts and not any(f.is_error for f in self.findings)
-
-    @property
-    def fits(self) -> bool:
-        return self.starts and self.memory.fits
 
 
 def _gpu_inputs(gpu: ResolvedGpu) -> GpuInputs:
@@ -341,7 +342,7 @@ def plan_profile(
         performance = performance.model_copy(
             update={
                 "assumptions": [
-                    f"For the recommended setup ({advice.best.action}), not the profile as"
+                    f"For the recommended setup ({advice.best_action}), not the profile as"
                     " written, which does not start.",
                     *performance.assumptions,
                 ]
@@ -365,7 +366,7 @@ def plan_profile(
         findings=tuple(findings.items),
         checked_args=core.args,
         tp_chosen=core.tp_chosen,
-        performance_for=advice.best.action if advice.best is not None and not core.starts else None,
+        performance_for=advice.best_action if not core.starts else None,
         longest_max_model_len=advice.longest_max_model_len,
     )
 

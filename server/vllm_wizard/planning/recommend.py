@@ -9,25 +9,29 @@ fix's title states the figures the fixed profile gets.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from vllm_wizard.planning.findings import FieldPath, Finding, Findings, Fix, fixes_data
 from vllm_wizard.planning.memory import GIB, STARTUP_RESERVE_GIB, MemoryResult
 from vllm_wizard.planning.result import FieldEdit, Recommendation
 from vllm_wizard.planning.search import (
     UTIL_FIELD,
+    VRAM_FIELD,
     Edits,
     Found,
     PlanOptions,
     Replan,
-    describe,
     edited_profile,
+    same_model,
     search,
 )
 from vllm_wizard.planning.semantic import (
     GPU_FIELD,
+    GPUS_FIELD,
     LEN_FIELD,
     MODEL_FIELD,
+    NODES_FIELD,
+    PP_FIELD,
     QUANT_FIELD,
     TP_FIELD,
 )
@@ -37,6 +41,11 @@ if TYPE_CHECKING:
     from vllm_wizard.planning.plan import PlanCore
 
 CONCURRENCY_FIELD = ("workload", "concurrency")
+GOALS: dict[str, Literal["start", "fit", "workload"]] = {
+    "start": "start",
+    "fit": "fit",
+    "workload": "workload",
+}
 
 
 def gib(value: float) -> str:
@@ -81,6 +90,66 @@ class Advice:
     best: Found | None = None
     longest_max_model_len: int = 0
 
+    @property
+    def best_action(self) -> str | None:
+        """The cheapest setup that starts, in words (`Use 4 GPUs, tp 4; …`)."""
+        return describe(self.best.edits, self.best.core) if self.best is not None else None
+
+
+def _field_name(path: FieldPath) -> str:
+    return path[-1] if path[:2] != ("outputs", "vllm_args") else f"vllm_args.{path[-1]}"
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _and(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def layout_phrase(core: PlanCore, gpu_name: str | None = None) -> str:
+    """`2 nodes × 8 GPUs, tp 8 × pp 2` for a re-planned setup; with `gpu_name`:
+    `2 × H100 SXM, tp 2`."""
+    hw, setup = core.profile.hardware, core.setup
+    label = f" × {gpu_name}" if gpu_name is not None else " GPUs" if hw.gpus > 1 else " GPU"
+    where = f"{hw.nodes} nodes × {hw.gpus}{label}" if hw.nodes > 1 else f"{hw.gpus}{label}"
+    split = f"tp {setup.tp}" + (f" × pp {setup.pp}" if setup.pp > 1 else "")
+    return f"{where}, {split}"
+
+
+def describe(edits: Edits, core: PlanCore) -> str:
+    """What applying `edits` does, in words (`core` is the re-planned result):
+    `Use 2 nodes × 8 GPUs, tp 8 × pp 2; set kv_cache_dtype: fp8`."""
+    paths = {path for path, _ in edits}
+    heads: list[str] = []
+    if MODEL_FIELD in paths:
+        heads.append(str(core.profile.model.id))
+    hardware = GPU_FIELD in paths or GPUS_FIELD in paths or NODES_FIELD in paths
+    if hardware:
+        heads.append(layout_phrase(core, core.gpu.name if GPU_FIELD in paths else None))
+    rest = [
+        (path, value)
+        for path, value in edits
+        if path not in (GPU_FIELD, MODEL_FIELD, VRAM_FIELD, GPUS_FIELD, NODES_FIELD)
+        and not (hardware and path in (TP_FIELD, PP_FIELD))
+    ]
+    sets = [f"{_field_name(p)}: {_value_text(v)}" for p, v in rest if v is not None]
+    removes = [_field_name(p) for p, v in rest if v is None]
+    parts: list[str] = []
+    if heads:
+        parts.append("Use " + ", ".join(heads))
+    if sets:
+        parts.append(("set " if heads else "Set ") + _and(sets))
+    if removes:
+        parts.append(("remove " if parts else "Remove ") + _and(removes))
+    return "; ".join(parts)
+
 
 def _effect(found: Found, base: PlanCore) -> str:
     memory = found.core.memory
@@ -101,8 +170,8 @@ def _recommendation(found: Found, effect: str) -> Recommendation:
         value=value,
         reason="; ".join(found.reasons),
         effect=effect,
-        title=f"{found.action} ({effect})",
-        goal="fit" if found.goal == "fit" else "start",
+        title=f"{describe(found.edits, found.core)} ({effect})",
+        goal=GOALS[found.goal],
         edits=[FieldEdit(field=".".join(p), value=v) for p, v in found.edits],
         starts=core.starts,
         fits=core.fits,
@@ -127,18 +196,17 @@ def recommend(core: PlanCore, options: PlanOptions, replan: Replan) -> Advice:
     start: list[Fix] = []
     fit: list[Fix] = []
     for index, found in enumerate(result.starting):
-        effect = _effect(found, core)
-        recs.append(_recommendation(found, effect))
-        start.append(_fix(found.edits, f"{found.action} ({effect})", preferred=index == 0))
+        rec = _recommendation(found, _effect(found, core))
+        recs.append(rec)
+        start.append(_fix(found.edits, rec.title, preferred=index == 0))
     for found in result.fitting:
         if any(found.edits == other.edits for other in result.starting):
             continue
-        effect = _effect(found, core)
-        recs.append(_recommendation(found, effect))
-        title = f"{found.action} ({effect})"
-        fit.append(_fix(found.edits, title, preferred=not fit and core.starts))
+        rec = _recommendation(found, _effect(found, core))
+        recs.append(rec)
+        fit.append(_fix(found.edits, rec.title, preferred=not fit and core.starts))
         if not core.starts:
-            start.append(_fix(found.edits, title))
+            start.append(_fix(found.edits, rec.title))
     concurrency = _concurrency(core, replan, recs)
     return Advice(
         recommendations=tuple(recs),
@@ -174,29 +242,10 @@ def _concurrency(core: PlanCore, replan: Replan, recs: list[Recommendation]) -> 
     fixed = replan(edited_profile(profile, edits), core.model, core.gpu)
     if not fixed.fits:
         return None
-    effect = verdict_phrase(fixed.memory)
-    hw = fixed.profile.hardware
-    recs.append(
-        Recommendation(
-            field=".".join(CONCURRENCY_FIELD),
-            value=most,
-            reason="the most concurrent requests the KV cache holds with the headroom kept",
-            effect=effect,
-            title=f"Set concurrency: {most} ({effect})",
-            goal="workload",
-            edits=[FieldEdit(field=".".join(CONCURRENCY_FIELD), value=most)],
-            starts=fixed.starts,
-            fits=fixed.fits,
-            gpu_name=fixed.gpu.name,
-            gpus=hw.gpus * hw.nodes,
-            nodes=hw.nodes,
-            tensor_parallel_size=fixed.setup.tp,
-            pipeline_parallel_size=fixed.setup.pp,
-            kv_cache_gib=fixed.memory.kv_gib,
-            kv_cache_tokens=fixed.memory.kv_tokens,
-        )
-    )
-    return Fix.set(f"Set concurrency: {most} ({effect})", CONCURRENCY_FIELD, most)
+    reason = "the most concurrent requests the KV cache holds with the headroom kept"
+    rec = _recommendation(Found("workload", edits, fixed, (reason,)), verdict_phrase(fixed.memory))
+    recs.append(rec)
+    return Fix.set(rec.title, CONCURRENCY_FIELD, most)
 
 
 def _quantization_fixes(core: PlanCore, options: PlanOptions, replan: Replan) -> tuple[Fix, ...]:
@@ -208,15 +257,12 @@ def _quantization_fixes(core: PlanCore, options: PlanOptions, replan: Replan) ->
     method = str(finding.data["needs_checkpoint_config"])
     family = method.removeprefix("auto_").removesuffix("_marlin")
     choices: list[Edits] = []
-    arch = core.model.arch
     for variant in options.quantized:
         declared = variant.arch.quantization
         if (
             declared is not None
             and declared.method.removeprefix("auto_").removesuffix("_marlin") == family
-            and variant.arch.text_model_type == arch.text_model_type
-            and variant.arch.num_layers == arch.num_layers
-            and variant.arch.hidden_size == arch.hidden_size
+            and same_model(core.model.arch, variant.arch)
         ):
             choices.append(((MODEL_FIELD, variant.model_id), (QUANT_FIELD, "none")))
     for fix in finding.data.get("fixes") or []:

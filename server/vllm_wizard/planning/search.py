@@ -27,6 +27,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from vllm_wizard.hardware.resolve import ResolvedGpu
+from vllm_wizard.models.arch import ModelArch
 from vllm_wizard.models.resolve import ResolvedModel
 from vllm_wizard.planning.findings import FieldPath
 from vllm_wizard.planning.memory import (
@@ -120,7 +121,7 @@ class Found:
     """A setup the search offers, re-planned from the edited profile."""
 
     goal: str
-    """`start` or `fit`: what it was searched for."""
+    """`start` or `fit`: what it was searched for (`workload`: a smaller workload)."""
     edits: Edits
     core: PlanCore
     reasons: tuple[str, ...]
@@ -130,11 +131,6 @@ class Found:
         """(GPUs used, nodes) of the re-planned setup."""
         setup = self.core.setup
         return setup.tp * setup.pp, self.core.profile.hardware.nodes
-
-    @property
-    def action(self) -> str:
-        """What to do, in words: `Use 2 nodes × 8 GPUs, tp 8 × pp 2`."""
-        return describe(self.edits, self.core)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,79 +168,7 @@ def edited_profile(profile: Profile, edits: Edits) -> Profile:
     return profile.model_copy(update=update)
 
 
-def _field_name(path: FieldPath) -> str:
-    return path[-1] if path[:2] != ("outputs", "vllm_args") else f"vllm_args.{path[-1]}"
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
 LAYOUT_FIELDS = (GPUS_FIELD, NODES_FIELD, TP_FIELD, PP_FIELD)
-
-
-def _and(items: list[str]) -> str:
-    """`a`, `a and b`, `a, b and c`."""
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
-
-
-def layout_phrase(core: PlanCore, *, short: bool = False, gpu_name: str | None = None) -> str:
-    """`2 nodes × 8 GPUs, tp 8 × pp 2` for a re-planned setup; short: `2 nodes × 8, pp 2`;
-    with `gpu_name`: `2 × H100 SXM, tp 2`."""
-    hw, setup = core.profile.hardware, core.setup
-    if gpu_name is not None:
-        label = f" × {gpu_name}"
-    elif short:
-        label = "" if hw.nodes > 1 else " GPUs" if hw.gpus > 1 else " GPU"
-    else:
-        label = " GPUs" if hw.gpus > 1 else " GPU"
-    where = f"{hw.nodes} nodes × {hw.gpus}{label}" if hw.nodes > 1 else f"{hw.gpus}{label}"
-    if short and setup.pp > 1 and setup.tp == hw.gpus:
-        return f"{where}, pp {setup.pp}"
-    split = f"tp {setup.tp}" + (f" × pp {setup.pp}" if setup.pp > 1 else "")
-    return f"{where}, {split}"
-
-
-def describe(edits: Edits, core: PlanCore, *, short: bool = False) -> str:
-    """What applying `edits` does, in words (`core` is the re-planned result):
-    `Use 2 nodes × 8 GPUs, tp 8 × pp 2; set kv_cache_dtype: fp8`; short, for the verdict
-    line: `2 nodes × 8, pp 2, kv_cache_dtype fp8`."""
-    paths = {path for path, _ in edits}
-    heads: list[str] = []
-    if MODEL_FIELD in paths:
-        heads.append(str(core.profile.model.id))
-    hardware = GPU_FIELD in paths or GPUS_FIELD in paths or NODES_FIELD in paths
-    split_only = not hardware and (TP_FIELD in paths or PP_FIELD in paths)
-    if hardware:
-        name = core.gpu.name if GPU_FIELD in paths else None
-        heads.append(layout_phrase(core, short=short, gpu_name=name))
-    rest = [
-        (path, value)
-        for path, value in edits
-        if path not in (GPU_FIELD, MODEL_FIELD, VRAM_FIELD, GPUS_FIELD, NODES_FIELD)
-        and not (hardware and path in (TP_FIELD, PP_FIELD))
-    ]
-    if short:
-        if split_only:
-            setup = core.setup
-            rest = [(p, v) for p, v in rest if p not in (TP_FIELD, PP_FIELD)]
-            heads.append(f"tp {setup.tp}" + (f" × pp {setup.pp}" if setup.pp > 1 else ""))
-        words = [f"{_field_name(p)} {_value_text(v)}" for p, v in rest if v is not None]
-        return ", ".join([*heads, *words])
-    sets = [f"{_field_name(p)}: {_value_text(v)}" for p, v in rest if v is not None]
-    removes = [_field_name(p) for p, v in rest if v is None]
-    parts: list[str] = []
-    if heads:
-        parts.append("Use " + ", ".join(heads))
-    if sets:
-        parts.append(("set " if heads else "Set ") + _and(sets))
-    if removes:
-        parts.append(("remove " if parts else "Remove ") + _and(removes))
-    return "; ".join(parts)
 
 
 # ----------------------------------------------------------------------------- knobs
@@ -255,7 +179,8 @@ class Knob:
     """One change besides the layout: a profile edit and what it does to the setup."""
 
     kind: str
-    """`kv_fp8`, `weights`, `max_model_len`, `max_num_seqs` or `utilization`."""
+    """`kv_fp8`, `weights`, `max_model_len`, `max_num_seqs`, `kv_memory` or `utilization`;
+    a knob set holds at most one of each kind."""
     edits: Edits
     reason: str
     changes: tuple[tuple[str, Any], ...] = ()
@@ -390,18 +315,25 @@ def _knobs(core: PlanCore, options: PlanOptions) -> list[Knob]:
     return knobs
 
 
+def same_model(arch: ModelArch, other: ModelArch) -> bool:
+    """The same network (type, width, depth, vocabulary): a quantized copy, not another
+    model; the name check (a fine-tune is another model) is the caller's."""
+    return (
+        other.text_model_type == arch.text_model_type
+        and other.hidden_size == arch.hidden_size
+        and other.num_layers == arch.num_layers
+        and other.vocab_size == arch.vocab_size
+    )
+
+
 def _variants_of(core: PlanCore, options: PlanOptions) -> list[ResolvedModel]:
-    """The handed-in quantized checkpoints that are this model's architecture."""
-    arch = core.model.arch
+    """The handed-in quantized checkpoints of this model."""
     return [
         variant
         for variant in options.quantized
         if variant.model_id != core.model.model_id
         and variant.arch.quantization is not None
-        and variant.arch.text_model_type == arch.text_model_type
-        and variant.arch.hidden_size == arch.hidden_size
-        and variant.arch.num_layers == arch.num_layers
-        and variant.arch.vocab_size == arch.vocab_size
+        and same_model(core.model.arch, variant.arch)
     ]
 
 
@@ -920,11 +852,10 @@ __all__ = [
     "GpuOption",
     "PlanOptions",
     "SearchResult",
-    "describe",
     "edited_profile",
     "fitting_utilization",
-    "layout_phrase",
     "longest_max_model_len",
     "repairs",
+    "same_model",
     "search",
 ]
