@@ -474,3 +474,24 @@ def test_the_plan_cache_keys_on_the_search_options() -> None:
     a = PlanOptions()
     b = PlanOptions(quantized=(resolved("cortecs/Meta-Llama-3-70B-Instruct-GPTQ"),))
     assert _search_options_key(a) != _search_options_key(b)
+
+
+@pytest.mark.parametrize(
+    ("args", "needs"),
+    [
+        (["-m", LLAMA_70B], "✘ does not start · needs 4 GPUs, tp 4, quantization fp8_per_tensor"),
+        (["-m", LLAMA_405B, "--gpus", "8"], "✘ does not start · needs 3 nodes × 8, pp 3"),
+    ],
+)
+def test_plan_names_a_setup_for_big_models_on_rtx_4090s(
+    args: list[str], needs: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vllm_wizard.cli import main
+
+    code = main(["plan", "--offline", "--gpu", RTX_4090, *args])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert f"  {needs}" in out
+    section = out.split("Recommendations (each re-planned: the figures are what it gives)\n")[1]
+    first = section.splitlines()[0]
+    assert first.startswith(("  ▸ Use ", "  ✔ Use ")), first
