@@ -212,6 +212,41 @@ def test_interconnect_override(capsys: pytest.CaptureFixture[str]) -> None:
     assert "tensor parallel 2: two all-reduces per layer over nvlink" in nvlink
 
 
+@pytest.mark.parametrize("spelling", ["NVLink", "NVLINK", "nvlink"])
+def test_interconnect_in_the_original_spelling(
+    spelling: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [str(SAMPLE), "--gpus", "2", "--tp", "2", "--interconnect", spelling]
+    assumptions = plan_doc(args, capsys)["performance"]["assumptions"]
+    assert "tensor parallel 2: two all-reduces per layer over nvlink" in assumptions
+
+
+@pytest.mark.parametrize("spelling", ["auto", "AUTO"])
+def test_tensor_parallel_size_auto_lets_the_planner_choose(
+    spelling: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the profile pins tp 4; `--tp auto` hands the choice back to the planner, as null does
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "model:\n  id: meta-llama/Llama-3.1-8B-Instruct\nhardware:\n  gpu_name: H100 SXM\n"
+        "  gpus: 4\n  tp_size: 4\n"
+    )
+    assert plan_doc([str(profile)], capsys)["parallel"]["tensor_parallel_size"] == 4
+    for flag in ("--tensor-parallel-size", "--tp"):
+        document = plan_doc([str(profile), flag, spelling], capsys)
+        assert document["parallel"]["tensor_parallel_size"] == 1  # 8B fits one H100
+
+
+def test_a_bad_tensor_parallel_size_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plan", str(SAMPLE), "--tp", "many"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "vllm-wizard plan: error: argument --tensor-parallel-size/--tp: expected a whole number"
+        " or `auto`; got 'many'"
+    )
+
+
 def test_revision_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # a local model folder (the revision is passed on to vLLM; the folder is read as it is)
     folder = tmp_path / "llama"
@@ -283,9 +318,64 @@ def test_a_syntax_error_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_an_unknown_gpu_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["plan", "--json", str(SAMPLE), "--gpu", "H10"], capsys)
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(SAMPLE.read_text().replace('"RTX 4090"', '"H10"'))
+    code, out, err = run(["plan", "--json", str(profile)], capsys)
     assert (code, out) == (2, "")
-    assert f"{SAMPLE}:14:13: error[gpu-unknown] Unknown GPU `H10`." in err
+    assert f"{profile}:14:13: error[gpu-unknown] Unknown GPU `H10`." in err
+
+
+def test_a_finding_about_a_flag_names_the_flag_not_a_profile_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the sample writes gpu_name on line 14; the flag replaced that value, so line 14 is not
+    # where the problem is
+    code, out, err = run(["plan", "--json", str(SAMPLE), "--gpu", "RTX 9090"], capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "vllm-wizard plan: no plan:",
+        "--gpu: error[gpu-unknown] Unknown GPU `RTX 9090`. Did you mean `RTX 5090`, `RTX 4090`"
+        " or `RTX 3090`? Set `hardware.vram_gb` to plan for a GPU the catalog does not list.",
+    ]
+
+
+T4_PROFILE = (
+    "model:\n  id: meta-llama/Llama-3.1-8B-Instruct\n  dtype: bfloat16\nhardware:\n"
+    "  gpu_name: {gpu}\n"
+)
+
+
+def _findings(args: list[str]) -> dict[str, tuple[int, str | None, list[int]]]:
+    """code → (0-based line, flag, related lines) of `plan`'s analysis."""
+    from vllm_wizard.cli import build_parser
+    from vllm_wizard.commands.common import analyze_args
+
+    analysis, _ = analyze_args(build_parser().parse_args(["plan", "--offline", *args]), "plan")
+    return {
+        d.code.value: (d.range.start.line, d.flag, [r.range.start.line for r in d.related])
+        for d in analysis.diagnostics
+    }
+
+
+def test_findings_never_point_at_a_line_a_flag_replaced(tmp_path: Path) -> None:
+    written = tmp_path / "t4.yaml"
+    written.write_text(T4_PROFILE.format(gpu="T4"))
+    flagged = tmp_path / "h100.yaml"
+    flagged.write_text(T4_PROFILE.format(gpu="H100 SXM"))
+    # the profile's own T4: bfloat16 is wrong at line 3, and the GPU at line 5 is related;
+    # the KV verdict (tp_size, gpu_name, model.id) lands on gpu_name, the first one written
+    assert _findings([str(written)]) == {
+        "dtype-unsupported": (2, None, [4]),
+        "no-kv-memory": (4, None, [1]),
+    }
+    # the same GPU from --gpu: line 5 holds "H100 SXM", which is nobody's problem
+    assert _findings([str(flagged), "--gpu", "T4"]) == {
+        "dtype-unsupported": (2, None, []),
+        "no-kv-memory": (1, None, []),  # on model.id (its related note is the same place)
+    }
+    # a finding whose own field the flag set names the flag
+    both = _findings([str(flagged), "--dtype", "bfloat16", "--gpu", "T4"])
+    assert both["dtype-unsupported"] == (0, "--dtype", [])
 
 
 def test_an_unknown_model_offline_is_unusable(capsys: pytest.CaptureFixture[str]) -> None:
@@ -293,9 +383,30 @@ def test_an_unknown_model_offline_is_unusable(capsys: pytest.CaptureFixture[str]
     assert (code, out) == (2, "")
     assert err.startswith("vllm-wizard plan: no plan:\n")
     assert "<flags>" not in err  # no positions for flags
+    # a warning in `check` (offline CI), but here it leaves no plan: an error, on the flag
     assert (
-        "\nwarning[model-unresolved] `acme/not-a-real-model` is not in the bundled catalog" in err
+        "\n--model: error[model-unresolved] `acme/not-a-real-model` is not in the bundled"
+        " catalog" in err
     )
+
+
+def test_an_unresolved_model_in_a_profile_is_an_error_for_plan_and_a_warning_for_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("model:\n  id: acme/not-a-real-model\nhardware:\n  gpu_name: H100 SXM\n")
+    code, out, err = run(["plan", "--offline", str(profile)], capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[:2] == [
+        "vllm-wizard plan: no plan:",
+        f"{profile}:2:7: error[model-unresolved] `acme/not-a-real-model` is not in the bundled"
+        " catalog or the Hugging Face cache, and the Hugging Face Hub is not asked offline; go"
+        " online or download it first (`hf download acme/not-a-real-model config.json`) or point"
+        " `model.id` at a local folder with the model's config.json",
+    ]
+    code, out, _ = run(["check", "--offline", str(profile)], capsys)
+    assert code == 0
+    assert out.startswith(f"{profile}:2:7: warning[model-unresolved] ")
 
 
 def test_an_unreadable_path_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -321,3 +432,41 @@ def test_the_plan_process_does_not_import_heavy_modules() -> None:
     assert "vllm_wizard" in imported and "pydantic" in imported
     assert imported & {"pygls", "lsprotocol", "huggingface_hub", "pynvml"} == set()
     assert json.loads(result.stdout)["memory"]["kv_cache_tokens"] == 15_664
+
+
+# ----------------------------------------------------------------------------- ambiguous GPUs
+
+H100_AMBIGUOUS = (
+    "warning[gpu-ambiguous] `H100` could be 3 GPUs (80 or 94 GB): H100 PCIe (79.11 GiB),"
+    " H100 SXM (79.18 GiB), H100 NVL (93.00 GiB); planning for the smallest, H100 PCIe, until"
+    " you name one.\n"
+)
+
+
+def test_a_bare_h100_flag_warns_and_plans_the_smallest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # only flags: the finding names the flag that set the value
+    code, out, err = run(
+        ["plan", "--offline", "-m", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100"], capsys
+    )
+    assert code == 0
+    assert "on 1 × H100 PCIe" in out.splitlines()[0]
+    assert err == "--gpu: " + H100_AMBIGUOUS
+    # a profile with the flag: the value is the flag's, not the profile line's; --json too
+    code, out, err = run(["plan", "--json", str(SAMPLE), "--gpu", "H100"], capsys)
+    assert code == 0 and json.loads(out)["hardware"]["gpu_name"] == "H100 PCIe"
+    assert err == "--gpu: " + H100_AMBIGUOUS
+
+
+def test_an_ambiguous_name_in_the_profile_warns_at_its_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(SAMPLE.read_text().replace('gpu_name: "RTX 4090"', "gpu_name: H100"))
+    code, _, err = run(["plan", "--offline", str(profile)], capsys)
+    assert code == 0
+    assert err == f"{profile}:14:13: " + H100_AMBIGUOUS
+    # naming the board silences it
+    code, _, err = run(["plan", "--offline", str(profile), "--gpu", "H100 SXM"], capsys)
+    assert (code, err) == (0, "")

@@ -278,8 +278,8 @@ def test_ambiguous_gpu_names_the_candidates() -> None:
     result = hover_at(f"model:\n  id: {LLAMA}\nhardware:\n  gpu_name: H10<CURSOR>0\n")
     assert lines_of(result)[0] == "**H100 PCIe** · NVIDIA H100"
     assert lines_of(result)[-1] == (
-        "`H100` fits several GPUs (`H100 PCIe`, `H100 SXM`, `H100 NVL`); the plan uses the"
-        " smallest, H100 PCIe (79.11 GiB). Name the exact one."
+        "`H100` could be 3 GPUs (80 or 94 GB): H100 PCIe (79.11 GiB), H100 SXM (79.18 GiB),"
+        " H100 NVL (93.00 GiB); planning for the smallest, H100 PCIe, until you name one."
     )
 
 

@@ -54,6 +54,25 @@ def test_llama_8b_bf16_on_one_gpu_matches_vllms_log() -> None:
     assert result.how == "8,030,261,248 parameters × 2 bytes (bfloat16)"
 
 
+def test_gemma3_keeps_a_rotary_cache_per_layer_type() -> None:
+    # vLLM builds the global layers' linear rope (factor 8) over 131,072 × 8 positions and the
+    # sliding layers' default rope over 131,072: 9 × 131,072 × 256 × 2 B = 603,979,776 B. The
+    # 0.19 H100 logs print 8.58 / 23.31 / 51.45 GiB for gemma-3-4b/12b/27b-it; one 131,072
+    # cache would leave the 4B 0.5 GiB short.
+    model = resolved("google/gemma-3-4b-it")
+    assert model.arch.rope_cache_positions == 9 * 131_072
+    four_b = weights("google/gemma-3-4b-it").bytes_per_gpu
+    assert four_b == model.params_total * 2 + 603_979_776
+    assert abs(four_b / 2**30 - 8.58) < 0.02
+    # Gemma 3 27B: head_dim 128, so half the bytes per position
+    big = weights("google/gemma-3-27b-it")
+    assert big.bytes_per_gpu == resolved("google/gemma-3-27b-it").params_total * 2 + (
+        9 * 131_072 * 128 * 2
+    )
+    # Gemma 2 has a single rope: nothing changes
+    assert resolved("google/gemma-2-9b-it").arch.rope_cache_positions == 0
+
+
 def test_float32_doubles_the_bytes_and_the_rotary_cache() -> None:
     # 8,030,261,248 × 4 + 131,072 × 128 × 4 = 32,121,044,992 + 67,108,864
     assert weights(LLAMA_8B, dtype="float32").bytes_per_gpu == 32_188_153_856

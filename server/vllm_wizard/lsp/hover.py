@@ -18,10 +18,15 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from vllm_wizard.catalog.gpus import GpuSpec, match_gpu
+from vllm_wizard.catalog.gpus import GpuSpec
 from vllm_wizard.catalog.models import catalog_model
 from vllm_wizard.engine import Analysis, ModelPending
-from vllm_wizard.hardware.resolve import GpuUnresolved, ResolvedGpu
+from vllm_wizard.hardware.resolve import (
+    GpuUnresolved,
+    ResolvedGpu,
+    ambiguity_message,
+    resolve_gpu,
+)
 from vllm_wizard.lsp.cursor import TreeHit, locate, node_at
 from vllm_wizard.lsp.model import HoverResult
 from vllm_wizard.models.arch import ModelArch, arch_from_config
@@ -60,6 +65,7 @@ _SOURCES = {
     "local": "a local folder",
     "hf-cache": "the Hugging Face cache",
     "hub": "the Hugging Face Hub",
+    "derived": "the catalog model its name (or `model.base_model`) says it derives from",
 }
 
 
@@ -384,11 +390,10 @@ def _gpu_section(analysis: Analysis, written: str | None) -> str:
         return _resolved_gpu(gpu, written)
     if written is None or written.strip().casefold() == "auto":
         return "`auto`: the GPU is detected through NVML once the profile has no errors."
-    match = match_gpu(written)
-    if match is None:
+    resolved = resolve_gpu(written, None)
+    if isinstance(resolved, GpuUnresolved):
         return f"Unknown GPU `{written}`: set `hardware.vram_gb` to plan for it anyway."
-    note = _ambiguity(written, [c.name for c in match.candidates], match.spec)
-    return gpu_markdown(match.spec) + note
+    return _resolved_gpu(resolved, written)
 
 
 def _resolved_gpu(gpu: ResolvedGpu, written: str | None) -> str:
@@ -399,20 +404,10 @@ def _resolved_gpu(gpu: ResolvedGpu, written: str | None) -> str:
     if gpu.source == "override":
         notes += f"\n\nMemory set by `hardware.vram_gb`: {gpu.memory_gib:,.2f} GiB per GPU."
     if gpu.ambiguous and gpu.spec is not None:
-        notes += _ambiguity(written or gpu.name, list(gpu.candidates), gpu.spec)
+        notes += "\n\n" + ambiguity_message(written or gpu.name, gpu)
     if gpu.spec is None:
         return f"**{gpu.name}** is not in the GPU catalog.{notes}"
     return gpu_markdown(gpu.spec) + notes
-
-
-def _ambiguity(written: str, candidates: list[str], chosen: GpuSpec) -> str:
-    if len(candidates) < 2:
-        return ""
-    names = ", ".join(f"`{name}`" for name in candidates)
-    return (
-        f"\n\n`{written}` fits several GPUs ({names}); the plan uses the smallest,"
-        f" {chosen.name} ({chosen.memory_gib:.2f} GiB). Name the exact one."
-    )
 
 
 @functools.cache

@@ -10,16 +10,23 @@ Pure. `compute_memory(context, setup)` is called once per plan and once per cand
 
 Estimates, with their evidence:
 
-* activation: the profiling run's transient peak. vLLM ≤ 0.28 (V1 model runner): the sampler
+* activation: the profiling run's transient peak. vLLM ≤ 0.16 (V1 model runner): the sampler
   warm-up over fp32 logits and the sort-based top-k/top-p, ≈ 38.7 bytes × max_num_seqs × vocab
   (H100 logs of Qwen3-0.6B/32B, Llama-3.1-8B, gpt-oss-20b in llm-d's empirical table: within
-  2.2 %). vLLM ≥ 0.29 (Model Runner V2): bf16 logits + an fp32 copy + FlashInfer's masked
-  logits and probabilities, 14 bytes × rows × vocab (6 without FlashInfer, below compute
-  capability 8.0), plus the hidden states; read from the 0.33.0 source, not yet from a log.
-  Whichever is larger of that and the forward pass over max_num_batched_tokens.
+  2.2 %). vLLM 0.17–0.28 (V1 runner, lean warm-up): (15 + model dtype bytes) × max_num_seqs ×
+  vocab plus the hidden states, an upper envelope of twelve 0.19.0 H100 logs (Llama-3.1-8B in
+  bf16 and fp32, Qwen2.5-7B, Gemma 2/3, Mistral-Small-3.1, Llama-3.3-70B at tp 2: 15.0–17.4 B
+  per entry in bf16, the multimodal checkpoints highest; 18.1 in fp32) and of Qwen3-14B's
+  2.23 GiB on 0.17.0. vLLM ≥ 0.29 (Model Runner V2):
+  bf16 logits + an fp32 copy + FlashInfer's masked logits and probabilities, 14 bytes × rows
+  × vocab (6 without FlashInfer, below compute capability 8.0), plus the hidden states; read
+  from the 0.33.0 source, not yet from a log. Whichever is larger of that and the forward
+  pass over max_num_batched_tokens.
 * non_torch: CUDA context growth, NCCL and custom all-reduce buffers after vLLM's snapshot:
   0.13 GiB at tp 1, 0.55 with tensor parallelism (llm-d's H100 logs at tp 2: 0.54 and 0.55;
-  the largest seen: an A100 tp-4 and an RTX A5000 tp-8 start-up imply less). From
+  the largest seen: an A100 tp-4 and an RTX A5000 tp-8 start-up imply less). On the V1
+  runner from 0.17/0.18 (versions.py): 0.25 at tp 1 and 2.1 with tensor parallelism (0.19.0
+  H100 logs: 0.24–0.26 and 2.06–2.17). From
   0.29 the V2 sampler's persistent per-sequence state (an int32 [max_num_seqs, vocab] count
   table and two bit masks, 4.25 bytes × max_num_seqs × vocab) is consumed memory as well.
 * cuda_graph: graphs × layers per GPU × 0.27 MiB (0.36 with tp on one node, 0.55 across
@@ -52,8 +59,11 @@ SAMPLER_BYTES_V1_RUNNER = 38.7
 SAMPLER_BYTES_V2_FLASHINFER = 14.0
 SAMPLER_BYTES_V2_NATIVE = 6.0
 PERSISTENT_SAMPLER_BYTES = 4.25
+SAMPLER_BYTES_V1_LEAN_BASE = 15.0
 NON_TORCH_TP1_GIB = 0.13
 NON_TORCH_TP_GIB = 0.55
+NON_TORCH_TP1_GIB_V018 = 0.25
+NON_TORCH_TP_GIB_V017 = 2.1
 GRAPH_MIB_PER_LAYER = {"single": 0.27, "tp": 0.36, "cross-node": 0.55}
 STARTUP_RESERVE_GIB = 0.61
 
@@ -246,18 +256,34 @@ def _activation(
     forward = tokens * (3 * width / setup.tp + 4 * arch.hidden_size) * dtype_bytes
     if not last:
         return forward
-    hidden = tokens * arch.hidden_size * dtype_bytes
-    if rules.model_runner_v2:
-        flashinfer = gpu.capability is None or gpu.capability >= (8, 0)
-        per_entry = SAMPLER_BYTES_V2_FLASHINFER if flashinfer else SAMPLER_BYTES_V2_NATIVE
-        sampler = per_entry * rows * vocab + hidden
-    else:
-        sampler = SAMPLER_BYTES_V1_RUNNER * rows * vocab
+    per_entry = sampler_bytes_per_entry(rules, gpu.capability, dtype_bytes)
+    sampler = per_entry * rows * vocab
+    if rules.model_runner_v2 or rules.lean_v1_sampler:
+        sampler += tokens * arch.hidden_size * dtype_bytes
     return max(forward, sampler)
 
 
+def sampler_bytes_per_entry(
+    rules: Rules, capability: tuple[int, int] | None, dtype_bytes: float
+) -> float:
+    """Bytes per (sequence × vocab entry) of the sampler warm-up in vLLM's profiling run."""
+    if rules.model_runner_v2:
+        flashinfer = capability is None or capability >= (8, 0)
+        return SAMPLER_BYTES_V2_FLASHINFER if flashinfer else SAMPLER_BYTES_V2_NATIVE
+    if rules.lean_v1_sampler:
+        return SAMPLER_BYTES_V1_LEAN_BASE + dtype_bytes
+    return SAMPLER_BYTES_V1_RUNNER
+
+
+def non_torch_gib(rules: Rules, tp: int) -> float:
+    """Non-torch memory per GPU after vLLM's snapshot, without V2's persistent sampler state."""
+    if tp > 1:
+        return NON_TORCH_TP_GIB_V017 if rules.larger_non_torch_tp else NON_TORCH_TP_GIB
+    return NON_TORCH_TP1_GIB_V018 if rules.larger_non_torch_tp1 else NON_TORCH_TP1_GIB
+
+
 def _non_torch(arch: ModelArch, setup: Setup, rules: Rules, last: bool) -> float:
-    gib = NON_TORCH_TP_GIB if setup.tp > 1 else NON_TORCH_TP1_GIB
+    gib = non_torch_gib(rules, setup.tp)
     persistent = 0.0
     if rules.model_runner_v2 and last:
         persistent = PERSISTENT_SAMPLER_BYTES * setup.max_num_seqs * arch.vocab_size

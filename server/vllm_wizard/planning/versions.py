@@ -81,6 +81,17 @@ class Rules:
     """Releases before 0.8 ran the V0 engine by default. Its one rule modelled here (from
     the RTX 3090 Llama-3.1-8B logs in tests/accuracy): chunked prefill was off up to a
     32,768-token max_model_len, so the profiling run covered max_model_len tokens."""
+    lean_v1_sampler: bool = False
+    """The V1 model runner's sampler warm-up costs ~40 % of what it did up to 0.16 (0.17+,
+    until Model Runner V2 replaces it at 0.29): Qwen3-14B on an H100 profiles 5.64 GiB of
+    activation on 0.16.0 and 2.23 GiB on 0.17.0 (llm-d-planner's version sweep)."""
+    larger_non_torch_tp: bool = False
+    """With tensor parallelism, ~2.1 GiB of non-torch memory per GPU on the V1 runner from
+    0.17 (FlashInfer's all-reduce workspaces; 2.06–2.17 GiB in the 0.19 H100 logs, 0.55 on
+    0.11). Not verified for Model Runner V2 (0.29+), which keeps the 0.11 figure."""
+    larger_non_torch_tp1: bool = False
+    """At tp 1, 0.25 GiB of non-torch memory on the V1 runner from 0.18 (0.13 up to 0.17:
+    Qwen3-14B on an H100 in llm-d-planner's version sweep; 0.24–0.26 in the 0.19 logs)."""
 
     @property
     def exact(self) -> bool:
@@ -129,4 +140,7 @@ def rules_for(version: str) -> Rules:
         refusal_wording="model's" if since("0.22.0") else "models's",
         default_utilization=0.92 if since("0.20.0") else 0.90,
         v0_engine=version_key(version) < version_key(V1_DEFAULT_SINCE),
+        lean_v1_sampler=since("0.17.0") and not since("0.29.0"),
+        larger_non_torch_tp=since("0.17.0") and not since("0.29.0"),
+        larger_non_torch_tp1=since("0.18.0") and not since("0.29.0"),
     )

@@ -196,5 +196,5 @@ def _rope_cache_bytes(arch: ModelArch, dtype_bytes: float) -> float:
     rotary_dim = arch.mla.qk_rope_head_dim if arch.mla is not None else arch.head_dim
     if arch.attention == "hybrid" and arch.kv_layers == 0:
         return 0.0
-    positions = arch.derived_max_model_len
+    positions = arch.rope_cache_positions or arch.derived_max_model_len
     return float(positions * rotary_dim * dtype_bytes)

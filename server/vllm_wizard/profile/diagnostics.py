@@ -51,6 +51,7 @@ class Code(StrEnum):
     MODEL_UNRESOLVED = "model-unresolved"
     MODEL_LOADING = "model-loading"
     MODEL_CONFIG = "model-config"
+    MODEL_DERIVED = "model-derived"
     GPU_UNKNOWN = "gpu-unknown"
     GPU_UNDETECTED = "gpu-undetected"
     GPU_DETECTED = "gpu-detected"
@@ -96,6 +97,9 @@ class Diagnostic:
     message: str
     data: Mapping[str, Any] | None = None
     related: tuple[RelatedInformation, ...] = field(default_factory=tuple)
+    flag: str | None = None
+    """The command-line flag (`--gpu`) the finding is about, when a flag set the value rather
+    than the profile's text; `range` then means nothing (CLI overrides only)."""
 
     @property
     def is_error(self) -> bool:

@@ -29,6 +29,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = tuple(Profile.model_fields)
 
 UNION_EXPECTATIONS: Mapping[tuple[str, ...], str] = {
     ("model", "max_model_len"): "a whole number greater than 0, `auto` or null",
+    ("hardware", "tp_size"): "a whole number of at least 1, `auto` or null",
 }
 """How to describe fields whose type is a union (pydantic reports one error per branch)."""
 

@@ -84,14 +84,15 @@ def amd_warning(plan: Plan) -> str | None:
 
 
 def ray_note(plan: Plan) -> str | None:
-    """What a multi-node serve command needs first: it joins a Ray cluster, it makes none."""
+    """What a multi-node serve command needs first: it joins a Ray cluster, it makes none
+    (docker_run.sh, which starts one, does not get this note)."""
     nodes = plan.profile.hardware.nodes
     if nodes <= 1:
         return None
     return (
         f"Multi-node: start a Ray cluster across the {nodes} nodes first (`ray start --head` on"
-        " one, `ray start --address=HEAD_IP:6379` on each other; in Docker, each node's"
-        " container must join it, as vLLM's examples/online_serving/run_cluster.sh does), then"
+        " one, `ray start --address=HEAD_IP:6379` on each other, as vLLM's"
+        " examples/online_serving/run_cluster.sh does; docker_run.sh does it in Docker), then"
         " run this on the head node only."
     )
 
@@ -115,7 +116,7 @@ def artifacts(
     warning = amd_warning(plan)
     banner = "\n".join(part for part in (infeasible_banner, warning) if part) or None
     note = ray_note(plan)
-    script_banner = "\n".join(part for part in (banner, note) if part) or None
+    serve_banner = "\n".join(part for part in (banner, note) if part) or None
     files: dict[str, Artifact] = {}
     skipped: dict[str, str] = {}
     for target in _targets(emit):
@@ -125,7 +126,9 @@ def artifacts(
         if reason is not None:
             skipped[name] = reason
             continue
-        script = name.endswith(".sh")
-        files[name] = Artifact(render(plan, script_banner if script else banner), script)
+        serve = target == "command"  # docker_run.sh starts the Ray cluster itself
+        files[name] = Artifact(
+            render(plan, serve_banner if serve else banner), name.endswith(".sh")
+        )
     files[PLAN_JSON] = Artifact(plan_json(plan), False)
     return Artifacts(files, skipped, (warning,) if warning else ())
