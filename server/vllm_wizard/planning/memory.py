@@ -39,7 +39,7 @@ Estimates, with their evidence:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from vllm_wizard.models.arch import LayerKind, ModelArch
@@ -329,7 +329,7 @@ def compute_memory(
 
     limit = arch.derived_max_model_len
     requested_len = setup.max_model_len
-    stages: list[StageMemory] = []
+    sized: list[tuple[int, float, float, float, float, float, KvLayout]] = []
     kinds_by_stage = stage_layer_kinds(arch, setup.pp)
     layouts: dict[tuple[LayerKind, ...], KvLayout] = {}  # stages of equal layers share one
     for index, kinds in enumerate(kinds_by_stage):
@@ -358,13 +358,11 @@ def compute_memory(
             kv = float(setup.kv_cache_memory_bytes)
         else:
             kv = budget - stage_weights - activation - non_torch - (graph if in_budget else 0.0)
-        stages.append(
-            StageMemory(index, stage_weights, activation, non_torch, graph, kv, layout, 0)
-        )
+        sized.append((index, stage_weights, activation, non_torch, graph, kv, layout))
 
     null_block = rules.null_block_reserved
-    num_blocks = min(s.layout.num_blocks(s.kv_cache) for s in stages)
-    stages = [replace(s, num_blocks=num_blocks) for s in stages]
+    num_blocks = min(layout.num_blocks(kv) for *_, kv, layout in sized)
+    stages = [StageMemory(*stage, num_blocks) for stage in sized]
 
     def check_memory(stage: StageMemory) -> float:
         return stage.kv_cache - (stage.layout.bytes_per_block if null_block else 0)

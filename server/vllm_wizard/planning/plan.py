@@ -186,21 +186,23 @@ def default_pp(gpus: int, nodes: int, tp: int | None) -> int:
     return max(1, gpus * nodes // tp)
 
 
-def _choose_tp(context: PlanContext, base: Setup, limit: int) -> Setup:
-    """The smallest valid tp that fits; else the smallest that starts; else the largest."""
+def _choose_tp(context: PlanContext, base: Setup, limit: int) -> tuple[Setup, MemoryResult | None]:
+    """The smallest valid tp that fits; else the smallest that starts; else the largest
+    (with its memory when it was computed on the way)."""
     arch = context.model.arch
     candidates = [t for t in range(1, limit + 1) if valid_tp(arch, t)]
     if not candidates:
-        return base
-    starting: Setup | None = None
+        return base, None
+    starting: tuple[Setup, MemoryResult] | None = None
+    last: MemoryResult | None = None
     for tp in candidates:
         setup = replace(base, tp=tp)
-        result = compute_memory(context.model, context.gpu, setup, context.workload, context.rules)
-        if result.fits:
-            return setup
-        if result.starts and starting is None:
-            starting = setup
-    return starting or replace(base, tp=candidates[-1])
+        last = compute_memory(context.model, context.gpu, setup, context.workload, context.rules)
+        if last.fits:
+            return setup, last
+        if last.starts and starting is None:
+            starting = (setup, last)
+    return starting or (replace(base, tp=candidates[-1]), last)
 
 
 def plan_core(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> PlanCore:
@@ -298,9 +300,12 @@ def plan_core(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> PlanC
         rules,
     )
     tp_chosen = hw.tp_size is None
-    setup = _choose_tp(context, base, max(1, hw.gpus * hw.nodes // pp)) if tp_chosen else base
+    setup, memory = (
+        _choose_tp(context, base, max(1, hw.gpus * hw.nodes // pp)) if tp_chosen else (base, None)
+    )
     check_parallel(profile, arch, setup.tp, setup.pp, findings)
-    memory = compute_memory(context.model, context.gpu, setup, context.workload, rules)
+    if memory is None:
+        memory = compute_memory(context.model, context.gpu, setup, context.workload, rules)
     return PlanCore(
         profile=profile,
         model=model,
