@@ -495,3 +495,31 @@ def test_plan_names_a_setup_for_big_models_on_rtx_4090s(
     section = out.split("Recommendations (each re-planned: the figures are what it gives)\n")[1]
     first = section.splitlines()[0]
     assert first.startswith(("  ▸ Use ", "  ✔ Use ")), first
+
+
+def test_tp_across_nodes_stays_a_candidate_only_where_the_profile_asks() -> None:
+    from vllm_wizard.planning.plan import plan_core
+    from vllm_wizard.planning.search import _layouts
+
+    def layouts(hardware: dict[str, Any]) -> set[tuple[int, int, int, int]]:
+        profile = make_profile(LLAMA_405B, "A100 SXM 40GB", hardware=hardware)
+        core = plan_core(profile, resolved(LLAMA_405B), gpu("A100 SXM 40GB"))
+        return {(x.tp, x.pp, x.gpus_per_node, x.nodes) for g in _layouts(core, 8) for x in g}
+
+    asked = layouts({"gpus": 8, "nodes": 2, "tp_size": 16})
+    assert (16, 1, 8, 2) in asked and (8, 2, 8, 2) in asked
+    plain = layouts({"gpus": 8, "nodes": 2})
+    assert all(tp <= per_node for tp, _, per_node, _ in plain)
+    # and the plan of that profile offers tp inside the nodes first: more KV tokens (tp 16
+    # replicates the 8 KV heads), the same 16 GPUs
+    plan = make_plan(
+        LLAMA_405B,
+        "A100 SXM 40GB",
+        model={"max_model_len": 8192},
+        hardware={"gpus": 8, "nodes": 2, "tp_size": 16},
+    )
+    best = plan.recommendations[0]
+    assert (best.tensor_parallel_size, best.pipeline_parallel_size, best.gpus) == (8, 2, 16)
+    assert verdict_line(plan) == (
+        "✘ does not start · needs tp 8 × pp 2, quantization fp8_per_tensor"
+    )

@@ -408,9 +408,10 @@ def _layouts(core: PlanCore, per_node: int, max_nodes: int = MAX_NODES) -> list[
     """The layouts worth trying, grouped by cost, cheapest group first.
 
     Each valid tp alone (on the profile's GPUs while they suffice, else on one node of that
-    many GPUs), the profile's own split, the widest split of the profile's GPUs (tp as large
-    as divides a node, pipeline stages over the rest), then full nodes with tp inside each
-    node and one or more pipeline stages per node.
+    many GPUs), the profile's own split (tp across nodes only where the profile asks for it),
+    the widest split of the profile's GPUs (tp as large as divides a node, pipeline stages
+    over the rest), then full nodes with tp inside each node and one or more pipeline stages
+    per node.
     """
     arch = core.model.arch
     hw = core.profile.hardware
@@ -429,6 +430,12 @@ def _layouts(core: PlanCore, per_node: int, max_nodes: int = MAX_NODES) -> list[
         layout = _place(tp, pp, hw.gpus, hw.nodes, per_node)
         if layout is not None and layout.nodes <= max_nodes:
             groups.setdefault(layout.cost, {})[(tp, pp)] = layout
+    own = core.setup
+    if own.tp > hw.gpus and own.tp * own.pp <= hw.gpus * hw.nodes and valid_tp(arch, own.tp):
+        # the profile asks for tp across nodes: its own layout stays a candidate
+        layout = Layout(own.tp, own.pp, hw.gpus, hw.nodes)
+        if own.pp <= layers and layout.nodes <= max_nodes:
+            groups.setdefault(layout.cost, {})[(own.tp, own.pp)] = layout
     return [list(groups[cost].values()) for cost in sorted(groups)]
 
 

@@ -49,8 +49,8 @@ def needs_phrase(plan: Plan) -> str:
             parts.append(f"{best.gpus} GPUs" if best.gpus > 1 else "1 GPU")
     if fields & {"hardware.gpus", "hardware.nodes", "hardware.tp_size", "hardware.pp_size"}:
         tp, pp = best.tensor_parallel_size, best.pipeline_parallel_size
-        if best.nodes > 1 and pp > 1 and tp == best.gpus // best.nodes:
-            parts.append(f"pp {pp}")
+        if parts and best.nodes > 1 and pp > 1 and tp == best.gpus // best.nodes:
+            parts.append(f"pp {pp}")  # `2 nodes × 8, pp 2`: tp fills each node
         else:
             parts.append(f"tp {tp}" + (f" × pp {pp}" if pp > 1 else ""))
     layout = {
