@@ -138,6 +138,36 @@ def test_the_max_model_len_fix_makes_it_start() -> None:
     assert Code.DOES_NOT_START not in codes(after)
 
 
+SLO_MISSED = """\
+model:
+  id: meta-llama/Llama-3.1-8B-Instruct
+hardware:
+  gpu_name: H100 SXM
+workload:
+  prompt_tokens: 1024
+  concurrency: 64  # peak users
+  slo:
+    ttft_ms: 500
+"""
+
+
+def test_the_slo_fix_sets_the_largest_concurrency_that_meets_it() -> None:
+    analysis = planned(SLO_MISSED)
+    diagnostic = the(analysis.diagnostics, Code.SLO_MISSED)
+    assert (diagnostic.range.start.line, diagnostic.range.start.character) == (8, 13)  # 500
+    assert analysis.plan is not None and analysis.plan.performance.slo is not None
+    best = analysis.plan.performance.slo.max_concurrency
+    assert best is not None and best < 64
+    [action] = fixes(analysis, diagnostic)
+    assert action.title == f"Set concurrency: {best} (meets the latency targets)"
+    fixed = apply_edits(SLO_MISSED, action.edits)
+    assert fixed == SLO_MISSED.replace("concurrency: 64", f"concurrency: {best}")
+    after = planned(fixed)
+    assert Code.SLO_MISSED not in codes(after)
+    assert after.plan is not None and after.plan.performance.slo is not None
+    assert after.plan.performance.slo.met
+
+
 def test_the_fp8_kv_fix_says_and_does_double_the_kv_tokens() -> None:
     analysis = planned(DOES_NOT_FIT)
     diagnostic = the(analysis.diagnostics, Code.DOES_NOT_FIT)

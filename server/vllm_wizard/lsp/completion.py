@@ -29,7 +29,7 @@ from vllm_wizard.lsp.hover import (
 from vllm_wizard.lsp.model import CompletionKind, CompletionResult, Completions
 from vllm_wizard.models.hub import cached_model_ids
 from vllm_wizard.profile.positions import Position, split_lines
-from vllm_wizard.profile.schema import SECTIONS, Profile
+from vllm_wizard.profile.schema import SECTIONS, SUBSECTIONS, Profile
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 from vllm_wizard.vllm.args import PROFILE_FLAGS
 from vllm_wizard.vllm.flags import FlagTable, available_versions, flag_table
@@ -224,6 +224,9 @@ def _key_items(text: str, context: CursorContext, analysis: Analysis | None) -> 
         return items
     if len(container) == 1 and container[0] in SECTIONS:
         return [i for i in _section_keys(container[0]) if i.label not in context.siblings]
+    if len(container) == 2 and (container[0], container[1]) in SUBSECTIONS:
+        nested = _subsection_keys(container[0], container[1])
+        return [i for i in nested if i.label not in context.siblings]
     return []
 
 
@@ -280,6 +283,23 @@ def _section_keys(section: str) -> tuple[_Item, ...]:
             )
         items.append(item)
     return tuple(items)
+
+
+@functools.cache
+def _subsection_keys(section: str, name: str) -> tuple[_Item, ...]:
+    """Keys of a mapping nested in a section (`workload.slo`)."""
+    model = SUBSECTIONS[(section, name)]
+    return tuple(
+        _Item(
+            key,
+            "property",
+            f"{key}: ",
+            info.title,
+            field_markdown((section, name, key)),
+            sort=f"{index:02d}",
+        )
+        for index, (key, info) in enumerate(model.model_fields.items())
+    )
 
 
 def _table(analysis: Analysis | None) -> FlagTable:

@@ -211,17 +211,27 @@ def batch_defaults(gpu: GpuInputs, rules: Rules) -> tuple[int, int]:
     return 256, 2048
 
 
+def largest_capture_size(
+    arch: ModelArch, capability: tuple[int, int] | None, setup: Setup, rules: Rules
+) -> int:
+    """The largest batch vLLM captures a CUDA graph for (0 with enforce_eager)."""
+    if setup.enforce_eager:
+        return 0
+    if not rules.capture_stride_16:
+        return 512
+    default_max = 1024 if capability is not None and capability[0] == 10 else 512
+    if arch.text_model_type == "gpt_oss":
+        default_max = 1024
+    return min(setup.max_num_seqs * 2, default_max, setup.max_num_batched_tokens)
+
+
 def capture_sizes(arch: ModelArch, gpu: GpuInputs, setup: Setup, rules: Rules) -> tuple[int, int]:
     """(piecewise graphs, full graphs) vLLM captures (`VllmConfig._set_cudagraph_sizes`)."""
     if setup.enforce_eager:
         return 0, 0
     if not rules.capture_stride_16:
         return 3 + len(range(8, 513, 8)), 0
-    default_max = 1024 if gpu.capability is not None and gpu.capability[0] == 10 else 512
-    if arch.text_model_type == "gpt_oss":
-        default_max = 1024
-    largest = min(setup.max_num_seqs * 2, default_max)
-    largest = min(setup.max_num_batched_tokens, largest)
+    largest = largest_capture_size(arch, gpu.capability, setup, rules)
     small = (
         list(range(1, min(largest, 32) + 1))
         if setup.performance_mode == "interactivity"

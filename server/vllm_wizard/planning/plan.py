@@ -23,8 +23,10 @@ from vllm_wizard.planning.memory import (
     Workload,
     batch_defaults,
     compute_memory,
+    largest_capture_size,
 )
 from vllm_wizard.planning.perf import PerfInputs, estimate_performance, unknown_performance
+from vllm_wizard.planning.perf.slo import slo_findings
 from vllm_wizard.planning.result import Performance, Recommendation
 from vllm_wizard.planning.search import PlanOptions
 from vllm_wizard.planning.semantic import (
@@ -340,10 +342,15 @@ def plan_profile(
     feasibility_findings(core, advice, findings)
     setup, memory = core.setup, core.memory
     if core.starts:
-        performance = _performance(profile, model, gpu, setup, memory)
+        inputs = performance_inputs(profile, model, gpu, setup, memory, core.rules)
+        performance = _performance(inputs, gpu.name)
+        slo_findings(profile, performance, findings)
     elif advice.best is not None:
         best = advice.best.core
-        performance = _performance(best.profile, best.model, best.gpu, best.setup, best.memory)
+        inputs = performance_inputs(
+            best.profile, best.model, best.gpu, best.setup, best.memory, best.rules
+        )
+        performance = _performance(inputs, best.gpu.name)
         performance = performance.model_copy(
             update={
                 "assumptions": [
@@ -438,45 +445,64 @@ def engine_config(
     return config
 
 
-def _performance(
-    profile: Profile, model: ResolvedModel, gpu: ResolvedGpu, setup: Setup, memory: MemoryResult
-) -> Performance:
-    spec = gpu.spec
-    if spec is None:
+def _performance(inputs: PerfInputs | None, gpu_name: str) -> Performance:
+    if inputs is None:
         return unknown_performance(
-            f"no performance estimate: {gpu.name} is not in the GPU catalog (bandwidth and"
+            f"no performance estimate: {gpu_name} is not in the GPU catalog (bandwidth and"
             " FLOP/s unknown)"
         )
+    return estimate_performance(inputs)
+
+
+def performance_inputs(
+    profile: Profile,
+    model: ResolvedModel,
+    gpu: ResolvedGpu,
+    setup: Setup,
+    memory: MemoryResult,
+    rules: Rules,
+) -> PerfInputs | None:
+    """What the performance model needs from a plan; None for a GPU outside the catalog."""
+    spec = gpu.spec
+    if spec is None:
+        return None
     arch = model.arch
     active = model.params_active or parameter_counts(arch).active
     total = max(1, model.params_total)
     moe = arch.moe
     fp8 = (setup.quantization in FP8_COMPUTE) and spec.fp8 and spec.fp8_tflops is not None
     peak = spec.fp8_tflops if fp8 and spec.fp8_tflops is not None else spec.bf16_tflops
-    interconnect = profile.hardware.interconnect
-    if interconnect == "unknown":
-        interconnect = spec.interconnect
-    return estimate_performance(
-        PerfInputs(
-            bandwidth_gb_s=spec.bandwidth_gb_s,
-            peak_tflops=peak,
-            weights_bytes=memory.stage.weights,
-            active_fraction=min(1.0, active / total) if moe is not None else 1.0,
-            experts_per_token=moe.experts_per_token if moe is not None else 0,
-            num_experts=moe.num_experts if moe is not None else 0,
-            kv_bytes_per_token=memory.stage.layout.bytes_per_token,
-            active_params=float(active),
-            num_layers=arch.num_layers,
-            hidden_size=arch.hidden_size,
-            attention_width=arch.num_attention_heads * arch.head_dim,
-            tp=setup.tp,
-            pp=setup.pp,
-            nodes=profile.hardware.nodes,
-            interconnect=interconnect,
-            concurrency=profile.workload.concurrency,
-            prompt_tokens=min(profile.workload.prompt_tokens, memory.max_model_len),
-            gen_tokens=profile.workload.gen_tokens,
-        )
+    workload, slo = profile.workload, profile.workload.slo
+    return PerfInputs(
+        bandwidth_gb_s=spec.bandwidth_gb_s,
+        peak_tflops=peak,
+        weights_bytes=memory.stage.weights,
+        active_fraction=min(1.0, active / total) if moe is not None else 1.0,
+        experts_per_token=moe.experts_per_token if moe is not None else 0,
+        num_experts=moe.num_experts if moe is not None else 0,
+        kv_bytes_per_token=memory.stage.layout.bytes_per_token,
+        active_params=float(active),
+        num_layers=arch.num_layers,
+        hidden_size=arch.hidden_size,
+        attention_width=arch.num_attention_heads * arch.head_dim,
+        tp=setup.tp,
+        pp=setup.pp,
+        nodes=profile.hardware.nodes,
+        interconnect=profile.hardware.interconnect,
+        concurrency=workload.concurrency,
+        prompt_tokens=min(workload.prompt_tokens, memory.max_model_len),
+        gen_tokens=workload.gen_tokens,
+        embedding_params=float(arch.vocab_size * arch.hidden_size),
+        tied_embeddings=arch.tie_word_embeddings,
+        moe_layers=moe.num_moe_layers if moe is not None else 0,
+        catalog_link=spec.interconnect,
+        max_num_seqs=setup.max_num_seqs,
+        max_num_batched_tokens=setup.max_num_batched_tokens,
+        kv_tokens=memory.kv_tokens,
+        enforce_eager=setup.enforce_eager,
+        cudagraph_max_batch=largest_capture_size(arch, gpu.compute_capability, setup, rules),
+        slo_ttft_ms=slo.ttft_ms if slo is not None else None,
+        slo_tpot_ms=slo.tpot_ms if slo is not None else None,
     )
 
 
@@ -487,6 +513,7 @@ __all__ = [
     "batch_for",
     "default_pp",
     "engine_config",
+    "performance_inputs",
     "plan_core",
     "plan_profile",
 ]

@@ -6,11 +6,18 @@ from typing import TYPE_CHECKING
 
 from vllm_wizard.planning.explain import derivations
 from vllm_wizard.planning.memory import GIB
+from vllm_wizard.render.performance import (
+    CURVE_HEADER,
+    curve_cells,
+    heading,
+    sparklines,
+    summary,
+)
 from vllm_wizard.render.serve import serve_command
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
-    from vllm_wizard.planning.result import Recommendation, Span
+    from vllm_wizard.planning.result import Performance, Recommendation
 
 
 def verdict_line(plan: Plan) -> str:
@@ -75,10 +82,25 @@ def needs_phrase(plan: Plan) -> str:
     return ", ".join(parts)
 
 
-def _span(span: Span | None, unit: str, digits: int = 0) -> str:
-    if span is None:
-        return "unknown"
-    return f"{span.low:,.{digits}f}–{span.high:,.{digits}f} {unit}"
+def performance_lines(performance: Performance, for_setup: str | None = None) -> list[str]:
+    """Estimates at the workload's concurrency, then throughput and latency as users grow;
+    `for_setup` names the recommended setup they are for when the profile does not start."""
+    title = f"Performance {heading(performance)} (estimates; ranges as the assumptions state)"
+    if for_setup:
+        title += f", for the recommended setup: {for_setup}"
+    lines = [title]
+    lines += [f"  {label:<22} {value}" for label, value in summary(performance)]
+    if performance.curve:
+        widths = (7, 8, 9, 8, 8, 8)
+        row = "  ".join(f"{h:>{w}}" for h, w in zip(CURVE_HEADER, widths, strict=True))
+        lines += ["", f"  {row}"]
+        for point in performance.curve:
+            cells = curve_cells(point)
+            mark = " ◂" if point.concurrency == performance.concurrency else ""
+            text = "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+            lines.append(f"  {text}{mark}")
+        lines.append(f"  {sparklines(performance)}")
+    return lines
 
 
 def breakdown_rows(plan: Plan) -> list[tuple[str, float, str]]:
@@ -101,15 +123,6 @@ def breakdown_rows(plan: Plan) -> list[tuple[str, float, str]]:
     rows.append(("workload KV need", memory.kv_needed / GIB, "× fragmentation"))
     rows.append(("headroom", memory.headroom / GIB, ""))
     return rows
-
-
-def performance_heading(plan: Plan) -> str:
-    """`Performance (roofline estimates)`, saying so when they are for a recommended setup."""
-    if plan.performance_for:
-        return (
-            f"Performance (roofline estimates, for the recommended setup: {plan.performance_for})"
-        )
-    return "Performance (roofline estimates)"
 
 
 def _goal_mark(rec: Recommendation) -> str:
@@ -148,14 +161,7 @@ def render_report(plan: Plan, *, explain: bool = False) -> str:
             lines.append(
                 f"  longest max_model_len that starts: {plan.longest_max_model_len:,} tokens"
             )
-    lines += [
-        "",
-        performance_heading(plan),
-        f"  decode       {_span(plan.performance.decode_tokens_per_s, 'tokens/s')}",
-        f"  per token    {_span(plan.performance.inter_token_latency_ms, 'ms', 1)}",
-        f"  prefill      {_span(plan.performance.prefill_tokens_per_s, 'tokens/s')}",
-        f"  first token  {_span(plan.performance.ttft_ms, 'ms')}",
-    ]
+    lines += ["", *performance_lines(plan.performance, plan.performance_for)]
     if plan.recommendations:
         lines += ["", "Recommendations (each re-planned: the figures are what it gives)"]
         for rec in plan.recommendations:
