@@ -302,6 +302,35 @@ def test_a_deprecated_dtype_spelling_warns_on_stderr(capsys: pytest.CaptureFixtu
     )
 
 
+RISKY = """\
+model:
+  id: meta-llama/Llama-3.1-8B-Instruct
+  trust_remote_code: true
+hardware:
+  gpu_name: H100 SXM
+  vram_gb: 80
+policy:
+  gpu_memory_utilization: 0.99
+"""
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_warnings_the_report_does_not_print_go_to_stderr(
+    json_flag: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report prints the planner's findings; the profile's own warnings (a utilization
+    that risks an OOM, remote code, a marketing memory figure) would otherwise be lost."""
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(RISKY)
+    code, out, err = run(["plan", *json_flag, "--offline", str(profile)], capsys)
+    assert code == 0
+    codes = [line.split(": ", 2)[1].split("]")[0] for line in err.splitlines()]
+    assert codes == ["warning[trust-remote-code", "warning[vram-marketing", "warning[risky-value"]
+    assert err.splitlines()[0].startswith(f"{profile}:3:22: warning[trust-remote-code] ")
+    if json_flag:
+        json.loads(out)
+
+
 # ----------------------------------------------------------------------------- input
 
 

@@ -87,10 +87,23 @@ def read_source(raw: str) -> Source:
     return Source(display, decoded.text, path)
 
 
-NOTED_CODES = frozenset({"unknown-key", "deprecated-alias", "gpu-ambiguous", "model-derived"})
+NOTED_CODES = frozenset(
+    {
+        "unknown-key",
+        "deprecated-alias",
+        "risky-value",
+        "trust-remote-code",
+        "gpu-ambiguous",
+        "gpu-free-memory",
+        "vram-marketing",
+        "model-derived",
+    }
+)
 """Warnings `plan` and `generate` repeat on standard error (their output is the plan or the
-files, not diagnostics): profile spellings, a GPU name that fits several boards, and a model
-planned as the catalog model its name says it is."""
+files, not diagnostics, and the report prints only the planner's findings): profile spellings
+and risky values, a GPU name that fits several boards or a memory figure that is not what CUDA
+reports, too little free memory on the detected GPU, and a model planned as the catalog model
+its name says it is. (`generate` reports an `outputs.dir` outside the profile's folder itself.)"""
 
 
 def noted_diagnostics(display: str | None, diagnostics: Iterable[Diagnostic]) -> list[str]:
