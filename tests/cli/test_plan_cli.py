@@ -293,6 +293,37 @@ def test_an_invalid_override_names_the_flag(capsys: pytest.CaptureFixture[str]) 
     )
 
 
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (
+            ["-q", "int8"],  # the original CLI offered int8
+            "--quantization: `model.quantization` must be one of 31 values (`none`, `awq`,"
+            " `auto_awq`, `fp8`, `fbgemm_fp8`, `fp_quant`, `modelopt`, `modelopt_fp4`, ...); got"
+            ' "int8". vLLM has no `int8` method: use `fp8` (8-bit weights, quantized on the fly),'
+            " or serve a pre-quantized checkpoint (AWQ, GPTQ or compressed-tensors W8A8).",
+        ),
+        (
+            ["--max-model-len", "-5"],
+            "--max-model-len: `model.max_model_len` must be a whole number greater than 0, `auto`"
+            " or null; got the number -5.",
+        ),
+        (
+            ["--prompt-tokens", "0", "--gen-tokens", "0"],
+            "--prompt-tokens: `workload.prompt_tokens` must be at least 1; got the number 0."
+            " --gen-tokens: `workload.gen_tokens` must be at least 1; got the number 0.",
+        ),
+    ],
+)
+def test_a_bad_flag_value_is_worded_as_in_a_profile(
+    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same sentence (and advice) a profile's line would get, naming the flag."""
+    code, out, err = run(["plan", "--json", str(SAMPLE), *flags], capsys)
+    assert (code, out) == (2, "")
+    assert err == f"vllm-wizard plan: {expected}\n"
+
+
 def test_a_deprecated_dtype_spelling_warns_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["plan", "--json", str(SAMPLE), "--dtype", "bf16"], capsys)
     assert code == 0

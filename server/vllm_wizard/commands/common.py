@@ -207,13 +207,15 @@ def apply_overrides(
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
+        from vllm_wizard.profile.validate import data_problems
+
         flags = {path: dest for dest, path in OVERRIDES.items()}
         problems = []
-        for error in exc.errors(include_url=False):
-            loc = tuple(str(s) for s in error["loc"] if isinstance(s, str))
+        for field, message in data_problems(data, exc):
+            loc = tuple(str(s) for s in field)
             dest = next((flags[p] for p in (loc, loc[:2], loc[:1]) if p in flags), None)
-            problems.append(f"{flag_name(dest) if dest else '.'.join(loc)}: {error['msg']}")
-        raise UsageError("; ".join(problems)) from None
+            problems.append(f"{flag_name(dest)}: {message}" if dest else message)
+        raise UsageError(" ".join(problems)) from None
 
 
 FLAGS_ONLY_PROFILE = "model:\n  id: placeholder\n"

@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from vllm_wizard.planning.findings import Fix
 from vllm_wizard.profile.diagnostics import Code, Diagnostic, Severity
-from vllm_wizard.profile.document import Node, Path, lookup, to_python
+from vllm_wizard.profile.document import Node, Pair, Path, lookup, to_python
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import (
     SECTIONS,
@@ -272,6 +272,33 @@ def _real_path(root: Node, loc: tuple[int | str, ...]) -> Path:
 
 
 def _pydantic_diagnostics(root: Node, exc: ValidationError) -> Iterator[Diagnostic]:
+    for _path, diagnostic in _pydantic_problems(root, exc):
+        yield diagnostic
+
+
+def data_problems(data: Mapping[str, Any], exc: ValidationError) -> list[tuple[Path, str]]:
+    """(field, message) for each problem `exc` found in `data`, a profile as plain data (the
+    CLI's flags applied to one), worded as the profile's own diagnostics are."""
+    return [(path, d.message) for path, d in _pydantic_problems(_tree(data), exc)]
+
+
+def _tree(value: Any) -> Node:
+    """Plain data as a node tree (no positions), for wording messages about it."""
+    here = Range.at(0, 0)
+    if isinstance(value, Mapping):
+        pairs = [
+            Pair(Node("scalar", here, value=k, source=str(k)), _tree(v)) for k, v in value.items()
+        ]
+        return Node("mapping", here, pairs=pairs)
+    if isinstance(value, list | tuple):
+        return Node("sequence", here, items=[_tree(v) for v in value])
+    source = (
+        "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    )
+    return Node("scalar", here, value=value, source=source)
+
+
+def _pydantic_problems(root: Node, exc: ValidationError) -> Iterator[tuple[Path, Diagnostic]]:
     grouped: dict[Path, list[ErrorDetails]] = {}
     for error in exc.errors(include_url=False):
         grouped.setdefault(_real_path(root, tuple(error["loc"])), []).append(error)
@@ -279,7 +306,7 @@ def _pydantic_diagnostics(root: Node, exc: ValidationError) -> Iterator[Diagnost
         key, value = lookup(root, path)
         first = errors[0]
         if first["type"] == "missing":
-            yield _missing(root, path)
+            yield path, _missing(root, path)
             continue
         if value is None:
             value = key
@@ -310,7 +337,7 @@ def _pydantic_diagnostics(root: Node, exc: ValidationError) -> Iterator[Diagnost
             )
         else:
             code = Code.INVALID_VALUE
-        yield Diagnostic(range_, Severity.ERROR, code, message, data=data)
+        yield path, Diagnostic(range_, Severity.ERROR, code, message, data=data)
 
 
 def _missing(root: Node, path: Path) -> Diagnostic:
