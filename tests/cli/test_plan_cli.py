@@ -324,6 +324,41 @@ def test_a_bad_flag_value_is_worded_as_in_a_profile(
     assert err == f"vllm-wizard plan: {expected}\n"
 
 
+ORIGINAL_INT8 = """\
+model:
+  id: meta-llama/Llama-3.1-8B-Instruct
+  quantization: "int8"   # the original CLI accepted it; vLLM has no such method
+hardware:
+  gpu_name: "H100 SXM"
+  gpus: 0
+"""
+
+
+def test_flags_replace_the_values_a_profile_gets_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Flags win over the profile: the value a flag replaces cannot stop the plan."""
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(ORIGINAL_INT8)
+    document = plan_doc([str(profile), "-q", "fp8", "--gpus", "1"], capsys)
+    assert document["config"]["quantization"] == "fp8_per_tensor"
+    assert document["hardware"]["gpus"] == 1
+
+
+def test_a_flag_does_not_hide_the_profile_s_other_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(ORIGINAL_INT8)
+    code, out, err = run(["plan", "--json", "--offline", str(profile), "-q", "fp8"], capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "vllm-wizard plan: no plan:",
+        f"{profile}:6:9: error[invalid-value] `hardware.gpus` must be at least 1; got the"
+        " number 0.",
+    ]
+
+
 def test_a_deprecated_dtype_spelling_warns_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["plan", "--json", str(SAMPLE), "--dtype", "bf16"], capsys)
     assert code == 0
