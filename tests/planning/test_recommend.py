@@ -193,6 +193,17 @@ def test_does_not_fit_is_a_warning_with_the_fit_fixes() -> None:
     }
 
 
+def test_one_request_is_one_request_in_the_messages() -> None:
+    # 52.99 GiB of KV on an H100 against 60 GiB of headroom wanted: one request does not fit.
+    plan = make_plan(policy={"headroom_gb": 60})
+    [finding] = [f for f in plan.findings if f.code is Code.DOES_NOT_FIT]
+    assert finding.message.startswith(
+        "Starts, but the workload does not fit: 1 request of 768 tokens needs 0.11 GiB of KV"
+    )
+    reasons = [r.reason for r in plan.recommendations]
+    assert any("the workload runs 1 request at once; vLLM schedules up to" in r for r in reasons)
+
+
 def test_max_num_seqs_is_not_suggested_when_the_profile_sets_it() -> None:
     plan = make_plan(workload={"concurrency": 600}, vllm_args={"max_num_seqs": 1024})
     assert "outputs.vllm_args.max_num_seqs" not in dict(recs(plan))

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from vllm_wizard.hardware.resolve import ResolvedGpu
 from vllm_wizard.models.arch import ModelArch
 from vllm_wizard.models.resolve import ResolvedModel
-from vllm_wizard.planning.findings import FieldPath
+from vllm_wizard.planning.findings import FieldPath, counted
 from vllm_wizard.planning.memory import (
     GIB,
     MemoryResult,
@@ -276,8 +276,8 @@ def _knobs(core: PlanCore, options: PlanOptions) -> list[Knob]:
             Knob(
                 "max_num_seqs",
                 ((SEQS_FIELD, lean),),
-                f"the workload runs {profile.workload.concurrency} requests at once; vLLM"
-                f" schedules up to {setup.max_num_seqs} and profiles for them",
+                f"the workload runs {counted(profile.workload.concurrency, 'request')} at"
+                f" once; vLLM schedules up to {setup.max_num_seqs} and profiles for them",
                 (("max_num_seqs", lean),),
             )
         )
