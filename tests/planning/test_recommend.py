@@ -204,6 +204,14 @@ def test_one_request_is_one_request_in_the_messages() -> None:
     assert any("the workload runs 1 request at once; vLLM schedules up to" in r for r in reasons)
 
 
+def test_back_to_one_gpu_does_not_claim_to_split_the_weights() -> None:
+    # tp 3 on a 1-GPU profile (Llama 3.1 8B: 32 heads) is refused; tp 1 is the way back.
+    plan = make_plan(hardware={"gpus": 1, "tp_size": 3})
+    found = rec(plan, "hardware.tp_size")
+    assert found.value == 1
+    assert found.reason == "the whole model on one GPU"
+
+
 def test_max_num_seqs_is_not_suggested_when_the_profile_sets_it() -> None:
     plan = make_plan(workload={"concurrency": 600}, vllm_args={"max_num_seqs": 1024})
     assert "outputs.vllm_args.max_num_seqs" not in dict(recs(plan))

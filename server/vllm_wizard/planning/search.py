@@ -662,8 +662,10 @@ class _GpuSearch:
                     f"tp {layout.tp} × pp {layout.pp} splits the weights over"
                     f" {layout.tp * layout.pp} GPUs"
                 )
-            else:
+            elif layout.tp > 1:
                 reasons.append(f"tensor parallelism over {layout.tp} GPUs splits the weights")
+            else:
+                reasons.append("the whole model on one GPU")
         for knob in hit.knobs:
             if knob is LENGTH:
                 kv = hit.memory.stage.kv_cache
