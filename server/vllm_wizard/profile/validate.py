@@ -197,13 +197,41 @@ def _enum_choices(error: ErrorDetails) -> list[str]:
 
 
 def _error_message(error: ErrorDetails, path: Path, value: Node | None) -> str:
-    """One sentence in the user's terms for one pydantic error."""
+    """One sentence in the user's terms for one pydantic error; for an explicit null, where
+    the field has a default, the advice to leave the key out."""
+    message = _value_message(error, path, value)
+    resolved = value.resolved if value is not None else None
+    null = resolved is not None and resolved.kind == "scalar" and resolved.value is None
+    default = _default_text(path) if null and value is not None and not value.is_missing else None
+    if default is None:
+        return message
+    return f"{message} Leave the key out for the default, `{default}`."
+
+
+QUOTE_HINT = " Quote it if it is meant as text."
+
+
+def _default_text(path: Path) -> str | None:
+    """A field's default as a profile writes it, or None (required, or itself null)."""
+    model = SECTIONS.get(str(path[0])) if len(path) == 2 else None
+    if len(path) == 3:
+        model = SUBSECTIONS.get((str(path[0]), str(path[1])))
+    info = model.model_fields.get(str(path[-1])) if model is not None else None
+    if info is None or info.is_required():
+        return None
+    default = info.get_default(call_default_factory=True)
+    if default is None or isinstance(default, dict | list):
+        return None
+    return str(default).lower() if isinstance(default, bool) else str(default)
+
+
+def _value_message(error: ErrorDetails, path: Path, value: Node | None) -> str:
     name = f"`{dotted(path)}`"
     got = describe_node(value) if value is not None else "nothing"
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "string_type":
-        return f"{name} must be a string; got {got}. Quote it if it is meant as text."
+        return f"{name} must be a string; got {got}." + ("" if got == "null" else QUOTE_HINT)
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"{name} must be a whole number; got {got}."
     if kind in ("float_type", "float_parsing"):
