@@ -251,6 +251,23 @@ def test_the_code_lens_shows_what_the_best_setup_needs() -> None:
     assert lens.command.title == "✘ does not start · needs 2 nodes × 8, pp 2"
 
 
+@pytest.mark.parametrize(
+    ("model", "hardware", "needs"),
+    [
+        # AWQ asked of a checkpoint that has no AWQ config: vLLM stops loading
+        ({"quantization": "awq", "max_model_len": 8192}, {}, "quantization none"),
+        # tp 3 on one GPU, which 32 heads do not divide either
+        ({"max_model_len": 8192}, {"tp_size": 3}, "tp 1"),
+    ],
+)
+def test_a_profile_vllm_refuses_says_what_it_needs_not_the_error_code(
+    model: dict[str, object], hardware: dict[str, object], needs: str
+) -> None:
+    plan = make_plan("meta-llama/Llama-3.1-8B-Instruct", "L4", model=model, hardware=hardware)
+    assert not plan.starts
+    assert verdict_line(plan) == f"✘ does not start · needs {needs}"
+
+
 def test_a_quick_fix_never_changes_more_than_it_needs() -> None:
     # one GPU and tp left to the planner: the fix adds GPUs and lets the planner pick tp 4
     plan = make_plan(LLAMA_70B, "H100 SXM")
