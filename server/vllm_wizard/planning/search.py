@@ -259,7 +259,9 @@ def _knobs(core: PlanCore, options: PlanOptions) -> list[Knob]:
             )
         minimum = MIN_CAPABILITY["fp8"]
         if capability is not None and capability >= minimum:
-            method = "fp8_per_tensor" if core.rules.online_fp8_per_tensor else "fp8"
+            from vllm_wizard.planning.plan import online_fp8
+
+            method = online_fp8(core.rules)
             knobs.append(
                 Knob(
                     "weights",
