@@ -19,6 +19,7 @@ from vllm_wizard.profile.diagnostics import Code, Severity
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 QWEN3_32B = "Qwen/Qwen3-32B"
+LLAMA_8B = "meta-llama/Llama-3.1-8B-Instruct"
 
 
 def recs(plan: Plan) -> list[tuple[str, Any]]:
@@ -210,6 +211,18 @@ def test_back_to_one_gpu_does_not_claim_to_split_the_weights() -> None:
     found = rec(plan, "hardware.tp_size")
     assert found.value == 1
     assert found.reason == "the whole model on one GPU"
+
+
+def test_no_longest_length_is_claimed_for_a_profile_vllm_refuses_to_load() -> None:
+    # AWQ asked of a checkpoint without an AWQ config: vLLM stops before sizing memory, so no
+    # max_model_len starts as written. The AWQ weights (5.37 GiB) would have claimed 106,144;
+    # the quick fix, with quantization: none, gets 27,312.
+    plan = make_plan(LLAMA_8B, "L4", model={"quantization": "awq"})
+    assert not plan.starts and plan.longest_max_model_len == 0
+    [short] = [f for f in plan.findings if f.code is Code.DOES_NOT_START]
+    assert "longest" not in short.message
+    titles = [r.title for r in plan.recommendations]
+    assert titles[0].startswith("Set max_model_len: 27,312 and quantization: none (fits: ")
 
 
 def test_max_num_seqs_is_not_suggested_when_the_profile_sets_it() -> None:

@@ -733,12 +733,12 @@ def _dominates(first: Found, second: Found) -> bool:
 def search(core: PlanCore, options: PlanOptions, replan: Replan) -> SearchResult:
     """The cheapest few setups that start (when `core` does not) and that fit (when it does
     not fit); when none starts on this GPU, the smallest catalog GPU on which one does."""
-    longest = 0
-    if core.memory.refusal is not None and not core.memory.starts:
+    fixed = repairs(core) if not core.starts else ()
+    longest = 0  # none starts while vLLM refuses the profile before it sizes memory
+    if core.memory.refusal is not None and not core.memory.starts and not fixed:
         longest = longest_max_model_len(core.memory, lambda n: _rerun_length(core, n))
     if core.fits:
         return SearchResult(longest_max_model_len=longest)
-    fixed = repairs(core) if not core.starts else ()
     base = core
     if fixed:
         base = replan(edited_profile(core.profile, fixed), core.model, core.gpu)
