@@ -257,6 +257,21 @@ async def test_show_plan_writes_and_returns_plan_json(
     assert (plan["fits"], plan["memory"]["kv_cache_tokens"]) == (True, 434064)
 
 
+async def test_show_plan_carries_the_engines_warnings(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    # `H100` fits three boards: the engine's warning, not the planner's, is in plan.json too
+    text = FITS.replace("gpu_name: H100 SXM", "gpu_name: H100")
+    uri = open_text(client, tmp_path / "profile.yaml", text)
+    result: Any = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="vllm-wizard.showPlan", arguments=[uri])
+    )
+    warnings = json.loads(result["plan"])["warnings"]
+    shown = [(d.code, d.message) for d in await diagnostics(client, uri)]
+    assert [(w["code"], w["message"]) for w in warnings] == shown
+    assert [w["code"] for w in warnings] == ["gpu-ambiguous"]
+
+
 async def test_output_dir_setting_is_reread_on_change(
     client: LanguageClient, tmp_path: Path
 ) -> None:

@@ -39,6 +39,7 @@ from vllm_wizard.render.emit import (
 )
 
 if TYPE_CHECKING:
+    from vllm_wizard.engine import Analysis
     from vllm_wizard.lsp.server import WizardServer
     from vllm_wizard.planning.plan import Plan
 
@@ -98,12 +99,13 @@ async def _show(server: WizardServer, path: Path) -> bool:
     return shown is not None and shown.success
 
 
-def _plan_or_reason(server: WizardServer, uri: str) -> tuple[Plan | None, str]:
+def _planned(server: WizardServer, uri: str) -> tuple[Analysis | None, str]:
+    """The document's analysis when it has a plan; else None and why not."""
     analysis, _ = server.current(uri)
     if analysis is None:
         return None, "this file is not a vLLM Wizard profile"
     if analysis.plan is not None:
-        return analysis.plan, ""
+        return analysis, ""
     blocking = next((d for d in analysis.diagnostics if d.is_error), None)
     if blocking is None:
         blocking = next(
@@ -134,10 +136,11 @@ def _report_json(report: WriteReport, rendered: Artifacts) -> dict[str, Any]:
 
 async def generate(server: WizardServer, uri: str) -> dict[str, Any]:
     """Write the profile's deployment files (its `outputs.emit`, and plan.json)."""
-    plan, why = _plan_or_reason(server, uri)
-    if plan is None:
+    analysis, why = _planned(server, uri)
+    if analysis is None or analysis.plan is None:
         _tell(server, types.MessageType.Error, f"vLLM Wizard cannot generate files: {why}")
         return {"error": why}
+    plan = analysis.plan
     banner = None
     if not plan.starts:
         banner = does_not_start_banner(plan)
@@ -160,7 +163,12 @@ async def generate(server: WizardServer, uri: str) -> dict[str, Any]:
         )
         if answer != GENERATE_ANYWAY:
             return {"error": "cancelled: the plan does not start"}
-    rendered = artifacts(plan, plan.profile.outputs.emit, infeasible_banner=banner)
+    rendered = artifacts(
+        plan,
+        plan.profile.outputs.emit,
+        infeasible_banner=banner,
+        diagnostics=analysis.diagnostics,
+    )
     folder = _folder(server, uri, plan)
     planned = plan_writes(folder, rendered)
     force = await _confirm_replacements(server, planned)
@@ -229,11 +237,12 @@ async def show_plan(server: WizardServer, uri: str) -> dict[str, Any]:
     from vllm_wizard.render.plan_json import plan_json
     from vllm_wizard.render.report import verdict_line
 
-    plan, why = _plan_or_reason(server, uri)
-    if plan is None:
+    analysis, why = _planned(server, uri)
+    if analysis is None or analysis.plan is None:
         _tell(server, types.MessageType.Error, f"vLLM Wizard has no plan: {why}")
         return {"error": why}
-    text = plan_json(plan)
+    plan = analysis.plan
+    text = plan_json(plan, analysis.diagnostics)
     folder = _folder(server, uri, plan)
     planned = plan_writes(folder, {PLAN_JSON: Artifact(text, False)})
     path = planned[0].path
