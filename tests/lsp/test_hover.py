@@ -71,6 +71,10 @@ def test_types_and_bounds_come_from_the_field() -> None:
     assert "- Default: `0.9`" in lines_of(result)
     union = hover_at("model:\n  max_model<CURSOR>_len: 4096\n")
     assert "- Type: whole number > 0 or `auto` or `null`" in lines_of(union)
+    # `auto` exists only in the field's published JSON Schema (the validator reads it as null)
+    tp = lines_of(hover_at("hardware:\n  tp_si<CURSOR>ze: 2\n"))
+    assert "- Type: whole number ≥ 1 or `auto` or `null`" in tp
+    assert "- Allowed: `auto`, `null`" in tp
 
 
 def test_a_section_key_lists_its_fields() -> None:
