@@ -243,6 +243,30 @@ async def test_generate_asks_before_writing_a_plan_that_does_not_start(
     assert not (tmp_path / "deploy").exists()
 
 
+async def test_generate_asks_before_writing_outside_the_profiles_folder(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    asked = _answer_message_requests(client, ["Cancel", "Write"])
+    folder, elsewhere = tmp_path / "profiles", tmp_path / "elsewhere"
+    folder.mkdir()
+    text = FITS + "  dir: ../elsewhere\n"
+    uri = open_text(client, folder / "profile.yaml", text)
+    command = types.ExecuteCommandParams(command="vllm-wizard.generate", arguments=[uri])
+    result: Any = await client.workspace_execute_command_async(command)
+    assert result == {"error": "cancelled: outputs.dir is outside the profile's folder"}
+    assert asked == [
+        f"The profile's outputs.dir sends the deployment files to {elsewhere}, outside the"
+        f" profile's folder {folder}. Write them there?"
+    ]
+    assert not elsewhere.exists()
+    # Write: the files go where outputs.dir says
+    result = await client.workspace_execute_command_async(command)
+    assert Path(result["folder"]) == folder / "../elsewhere" and len(asked) == 2
+    assert sorted(p.name for p in elsewhere.iterdir()) == [
+        "docker-compose.yaml", "plan.json", "profile.yaml", "serve_command.sh",
+    ]  # fmt: skip
+
+
 async def test_show_plan_writes_and_returns_plan_json(
     client: LanguageClient, tmp_path: Path
 ) -> None:
