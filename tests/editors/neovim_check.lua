@@ -63,7 +63,7 @@ local ok, err = pcall(function()
   for _, reply in pairs(replies or {}) do
     for _, action in ipairs(reply.result or {}) do
       table.insert(result.actions, action.title)
-      if chosen == nil and action.title:find('tp_size: 2', 1, true) then
+      if chosen == nil and action.title:find('Use 2 GPUs, tp 2', 1, true) then
         chosen = action
       end
     end

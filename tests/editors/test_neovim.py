@@ -122,10 +122,9 @@ def test_headless_neovim_shows_the_diagnostic_hovers_and_applies_the_fix(
     assert diagnostic["message"].startswith("Does not start: needs 8.00 GiB of KV")
     assert result["hover"].startswith("**Maximum context length** · `model.max_model_len`")
     assert "| weights | 61.03 | safetensors |" in result["hover"]
-    assert result["applied"].startswith("Use 2 GPUs with tp_size: 2")
+    assert result["applied"].startswith("Use 2 GPUs, tp 2 (fits: ")
     assert result["errors_after_fix"] == 0
     assert "  gpus: 2\n" in result["text_after_fix"] + "\n"
-    assert "tp_size: 2" in result["text_after_fix"]
     assert result["verdict"].startswith("✔ fits")
 
 

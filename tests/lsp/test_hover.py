@@ -359,6 +359,14 @@ def test_max_model_len_shows_docs_and_the_breakdown() -> None:
     assert parts[0].startswith("**Maximum context length** · `model.max_model_len`")
     assert parts[1].startswith("**Memory per GPU** · ")
     assert result.range == on_line(text, line, "max_model_len")
+    # it does not start: the one longest max_model_len (the finding's, the fix's), and the
+    # performance figures say which setup they are for
+    plan = analysis.plan
+    assert plan is not None and plan.longest_max_model_len == 23_136
+    memory_lines = parts[1].splitlines()
+    assert "- longest max_model_len that starts: 23,136" in memory_lines
+    [heading] = [line for line in memory_lines if line.startswith("**Performance**")]
+    assert heading.endswith(f"(estimates), for the recommended setup: {plan.performance_for}")
 
 
 @pytest.mark.parametrize(

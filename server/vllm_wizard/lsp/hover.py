@@ -505,16 +505,23 @@ def memory_markdown(analysis: Analysis) -> str:
         f"- KV cache tokens: {memory.kv_tokens:,}",
         f"- max concurrency: {memory.max_concurrency:,.2f}× at {memory.max_model_len:,} tokens",
         f"- block size: {memory.block_size} · blocks: {memory.num_blocks:,}",
+        *(
+            [f"- longest max_model_len that starts: {plan.longest_max_model_len:,}"]
+            if plan.longest_max_model_len
+            else []
+        ),
         "",
-        *performance_markdown(perf),
+        *performance_markdown(perf, plan.performance_for),
     ]
     return "\n".join(lines)
 
 
-def performance_markdown(perf: Performance) -> list[str]:
-    """The estimates at the workload's concurrency and a table of them as users grow."""
+def performance_markdown(perf: Performance, for_setup: str | None = None) -> list[str]:
+    """The estimates at the workload's concurrency and a table of them as users grow;
+    `for_setup` names the recommended setup they are for when the profile does not start."""
     lines = [
-        f"**Performance** {heading(perf)} (estimates)",
+        f"**Performance** {heading(perf)} (estimates)"
+        + (f", for the recommended setup: {for_setup}" if for_setup else ""),
         "",
         *(f"- {label.strip()}: {value}" for label, value in summary(perf)),
     ]

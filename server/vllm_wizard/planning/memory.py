@@ -39,10 +39,10 @@ Estimates, with their evidence:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
-from vllm_wizard.models.arch import ModelArch
+from vllm_wizard.models.arch import LayerKind, ModelArch
 from vllm_wizard.planning.kv import (
     KvLayout,
     build_layout,
@@ -339,11 +339,12 @@ def compute_memory(
 
     limit = arch.derived_max_model_len
     requested_len = setup.max_model_len
-    stages: list[StageMemory] = []
+    sized: list[tuple[int, float, float, float, float, float, KvLayout]] = []
     kinds_by_stage = stage_layer_kinds(arch, setup.pp)
+    layouts: dict[tuple[LayerKind, ...], KvLayout] = {}  # stages of equal layers share one
     for index, kinds in enumerate(kinds_by_stage):
         last = index == setup.pp - 1
-        layout = build_layout(
+        layout = layouts.get(kinds) or build_layout(
             arch,
             kinds,
             tp=setup.tp,
@@ -355,6 +356,7 @@ def compute_memory(
             max_num_batched_tokens=setup.max_num_batched_tokens,
             rules=rules,
         )
+        layouts[kinds] = layout
         stage_weights = max(0.0, weights.bytes_per_gpu - offload)
         if setup.overhead_gb is not None:
             activation, non_torch, graph = setup.overhead_gb * GIB, 0.0, 0.0
@@ -366,13 +368,11 @@ def compute_memory(
             kv = float(setup.kv_cache_memory_bytes)
         else:
             kv = budget - stage_weights - activation - non_torch - (graph if in_budget else 0.0)
-        stages.append(
-            StageMemory(index, stage_weights, activation, non_torch, graph, kv, layout, 0)
-        )
+        sized.append((index, stage_weights, activation, non_torch, graph, kv, layout))
 
     null_block = rules.null_block_reserved
-    num_blocks = min(s.layout.num_blocks(s.kv_cache) for s in stages)
-    stages = [replace(s, num_blocks=num_blocks) for s in stages]
+    num_blocks = min(layout.num_blocks(kv) for *_, kv, layout in sized)
+    stages = [StageMemory(*stage, num_blocks) for stage in sized]
 
     def check_memory(stage: StageMemory) -> float:
         return stage.kv_cache - (stage.layout.bytes_per_block if null_block else 0)
@@ -427,7 +427,8 @@ def compute_memory(
     headroom = tight.kv_cache - kv_needed
     fits = starts and headroom >= workload.headroom_gb * GIB
     room = tight.kv_cache - workload.headroom_gb * GIB
-    max_context = _longest_at_concurrency(layout, workload, room, max_model_len)
+    # a refused start holds no request at all (as its 0 blocks and 0 tokens say)
+    max_context = _longest_at_concurrency(layout, workload, room, max_model_len) if starts else 0
 
     spare = total - budget
     graph_outside = tight.cuda_graph if not in_budget else 0.0

@@ -153,11 +153,33 @@ class Performance(_Section):
     assumptions: list[str]
 
 
+class FieldEdit(_Section):
+    field: str = Field(description="A profile field (dotted path).")
+    value: Any = Field(description="The value to set; null removes the field.")
+
+
 class Recommendation(_Section):
-    field: str = Field(description="The profile field to change (dotted path).")
-    value: Any = Field(description="The value to set.")
+    """A setup the planner re-planned and verified: every edit applied, it starts (or fits)."""
+
+    field: str = Field(description="The first profile field to change (dotted path).")
+    value: Any = Field(description="Its value.")
     reason: str
     effect: str = Field(description="What it buys, in figures.")
+    title: str = Field(description="What to do and what it buys, as the quick fix reads.")
+    goal: Literal["start", "fit", "workload"] = Field(
+        description="What it was chosen for: to start, to fit the workload, or a smaller"
+        " workload that fits."
+    )
+    edits: list[FieldEdit] = Field(description="Every field to set, `field`/`value` first.")
+    starts: bool = Field(description="The profile with these edits starts.")
+    fits: bool = Field(description="The profile with these edits fits the workload.")
+    gpu_name: str
+    gpus: int = Field(description="GPUs of the deployment (per node × nodes).")
+    nodes: int
+    tensor_parallel_size: int
+    pipeline_parallel_size: int
+    kv_cache_gib: GiB = Field(description="KV cache per GPU with these edits.")
+    kv_cache_tokens: int = Field(description='vLLM\'s "GPU KV cache size" with these edits.')
 
 
 class PlanWarning(_Section):
