@@ -457,7 +457,7 @@ def test_plan_json_recommendations_keep_the_old_fields_and_add_the_setup() -> No
     from vllm_wizard.render.plan_json import plan_document
 
     plan = make_plan(DEEPSEEK_V3, "H100 SXM", hardware={"gpus": 8})
-    [rec] = plan_document(plan).model_dump(mode="json")["recommendations"]
+    [rec] = plan_document(plan, ()).model_dump(mode="json")["recommendations"]
     assert rec["field"] == "hardware.nodes" and rec["value"] == 2
     assert set(rec) >= {"field", "value", "reason", "effect", "title", "edits", "starts", "fits"}
     assert rec["edits"] == [{"field": "hardware.nodes", "value": 2}]
