@@ -96,7 +96,7 @@ def test_does_not_start_offers_the_planners_fixes_with_their_figures() -> None:
     actions = fixes(analysis, diagnostic)
     assert diagnostic.data is not None
     assert [a.title for a in actions] == [f["title"] for f in diagnostic.data["fixes"]]
-    assert actions[0].title == "Use 2 GPUs with tp_size: 2 (fits: 35.2 GiB KV, 288,128 tokens)"
+    assert actions[0].title == "Use 2 GPUs with tp_size: 2 (fits: 34.6 GiB KV, 283,600 tokens)"
     assert all(a.kind == "quickfix" and a.diagnostics == (diagnostic,) for a in actions)
 
 

@@ -119,7 +119,7 @@ async def test_quick_fix_applied_makes_the_profile_start(
     )
     assert actions is not None
     titles = [a.title for a in actions]
-    assert titles[0] == "Use 2 GPUs with tp_size: 2 (fits: 35.2 GiB KV, 288,128 tokens)"
+    assert titles[0] == "Use 2 GPUs with tp_size: 2 (fits: 34.6 GiB KV, 283,600 tokens)"
     assert "Set max_model_len: 22528 (max_model_len: 22,528 fits)" in titles
     assert "Generate deployment files" in titles
     fix = actions[0]
