@@ -1210,8 +1210,47 @@ _NON_GATED_MLP_TYPES = frozenset(
         "nemotron_h",
     }
 )
-# config classes whose tie_word_embeddings defaults to True (most LM classes set False)
-_TIE_BY_DEFAULT = frozenset({"gemma", "gemma2", "gemma3", "gemma3_text", "cohere", "cohere2"})
+# Config classes whose tie_word_embeddings defaults to True (most LM classes say False), read
+# from transformers 5.16.1 (the oldest vLLM 0.33 accepts), models/*/configuration_*.py; the
+# Falcon-7B/40B formats (RefinedWeb*) use vLLM's RWConfig, and vLLM's falcon.py ties the
+# embeddings when the config does not say (model_executor/models/falcon.py:494-501).
+_TIE_BY_DEFAULT = frozenset(
+    {
+        "bloom",
+        "cohere",
+        "cohere2",
+        "cohere2_moe",
+        "ernie4_5",
+        "ernie4_5_moe",
+        "falcon",
+        "falcon_mamba",
+        "gemma",
+        "gemma2",
+        "gemma3",
+        "gemma3_text",
+        "gemma3n_text",
+        "gemma4_text",
+        "gpt2",
+        "gpt_bigcode",
+        "jetmoe",
+        "lfm2",
+        "lfm2_moe",
+        "mamba",
+        "minicpm3",
+        "mpt",
+        "opt",
+        "RefinedWeb",
+        "RefinedWebModel",
+        "smollm3",
+        "starcoder2",
+        "vaultgemma",
+        "zamba2",
+    }
+)
+# A composite config whose text_config names no model_type: the type its class builds
+# (transformers 5.16.1 Kimi_K25Config.__post_init__: a text_config dict without model_type
+# becomes a DeepseekV3Config, and "kimi_k2" is read as "deepseek_v3" too).
+_TEXT_TYPE_DEFAULTS = {"kimi_k25": "deepseek_v3"}
 _QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "qwen2_vl", "qwen2_5_vl"})
 _QK_NORM_TYPES = frozenset(
     {"qwen3", "qwen3_moe", "qwen3_next", "gemma3_text", "olmo2", "qwen3_5_text", "qwen3_5_moe_text"}
@@ -1259,7 +1298,9 @@ def arch_from_config(config: Mapping[str, Any]) -> ModelArch:
     top_type = top.opt_str("model_type")
     text_map, prefix, multimodal = _text_config(config)
     text = _Cfg(text_map, prefix) if prefix else top
-    text_type = text.opt_str("model_type") or top_type or ""
+    text_type = text.opt_str("model_type") or ""
+    if not text_type:
+        text_type = (_TEXT_TYPE_DEFAULTS.get(top_type or "") if prefix else None) or top_type or ""
     model_type = top_type or text_type
     if not model_type:
         raise ModelConfigError("config.json has no `model_type`")
@@ -1269,7 +1310,11 @@ def arch_from_config(config: Mapping[str, Any]) -> ModelArch:
 
     hidden = _int_alias(text, _HIDDEN_KEYS)
     heads = _int_alias(text, _HEAD_KEYS)
-    vocab = text.int_("vocab_size", 0, minimum=0) or top.int_("vocab_size")
+    vocab = text.int_("vocab_size", 0, minimum=0)
+    if not vocab and text_type == "chatglm":
+        # vLLM's ChatGLMConfig: vocab_size = padded_vocab_size
+        vocab = text.int_("padded_vocab_size", 0, minimum=0)
+    vocab = vocab or top.int_("vocab_size")
     num_layers = _int_alias(text, _LAYER_KEYS)
 
     # KV heads: get_total_num_kv_heads (Falcon: multi_query → 1 unless new_decoder_architecture)
@@ -1321,6 +1366,8 @@ def arch_from_config(config: Mapping[str, Any]) -> ModelArch:
     rope_positions = _gemma3_rope_cache_positions(text, text_type, limit, kinds)
     moe = _moe(text, text_type, kinds, num_layers)
     intermediate = text.int_("intermediate_size", 0, minimum=0)
+    if not intermediate and text_type == "chatglm":
+        intermediate = text.int_("ffn_hidden_size", 0, minimum=0)
     if text_type == "llama4_text":
         intermediate = text.opt_int("intermediate_size_mlp") or intermediate
     if not intermediate and not text.has("intermediate_size"):
@@ -1362,7 +1409,9 @@ def arch_from_config(config: Mapping[str, Any]) -> ModelArch:
         vision=_vision(top),
         is_multimodal=multimodal,
         attention_bias=attention_bias,
-        qkv_bias=text_type in _QKV_BIAS_TYPES or text.bool_("qkv_bias", False),
+        qkv_bias=text_type in _QKV_BIAS_TYPES
+        or text.bool_("qkv_bias", False)
+        or (text_type == "chatglm" and text.bool_("add_qkv_bias", False)),
         qk_norm=text_type in _QK_NORM_TYPES
         or (text.bool_("use_qk_norm", False) and text_type not in ("llama4_text",)),
         gated_attention=text_type in _NEXT_TYPES,
