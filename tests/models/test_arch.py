@@ -707,3 +707,19 @@ def test_config_classes_that_tie_the_embeddings_by_default(
     assert estimate_params(tied).lm_head == 0
     cfg["tie_word_embeddings"] = False  # what the file says wins
     assert estimate_params(arch_from_config(cfg)).lm_head == 50272 * 768
+
+
+def test_deepseek_v32_indexer_weights_are_counted_and_replicated() -> None:
+    # deepseek_v2.py Indexer: wq_b 1,536 → 64 × 128, wk 7,168 → 128, weights_proj 7,168 → 64,
+    # LayerNorm(128) with bias: 12,582,912 + 917,504 + 458,752 + 256 = 13,959,424 per layer;
+    # ReplicatedLinear / disable_tp: every tp rank holds all of them.
+    text = load("deepseek-ai--DeepSeek-V3")
+    text.update(model_type="deepseek_v32", index_topk=2048, index_head_dim=128, index_n_heads=64)
+    v32 = estimate_params(arch_from_config(text))
+    v3 = estimate_params(arch("deepseek-ai--DeepSeek-V3"))
+    assert v32.total - v3.total == 61 * 13_959_424 == v32.replicated
+    assert v3.replicated == 0
+    # index_topk without index_head_dim: vLLM's Indexer would fail; say which key is missing
+    del text["index_head_dim"]
+    with pytest.raises(ModelConfigError, match="index_head_dim"):
+        arch_from_config(text)

@@ -219,3 +219,17 @@ def test_mla_rotary_cache_uses_the_rope_head_dim() -> None:
     # 1,854,239,744 in bf16, the rest 1 B; rotary 163,840 positions × qk_rope_head_dim 64 × 2 B
     result = weights("deepseek-ai/DeepSeek-V3", method="fp8")
     assert result.bytes_per_gpu == 669_145_760_256 + 3_708_479_488 + 163_840 * 64 * 2
+
+
+def test_deepseek_v32_indexer_is_replicated_on_every_tp_rank() -> None:
+    # 61 layers × 13,959,424 indexer parameters (deepseek_v2.py Indexer: ReplicatedLinear and
+    # disable_tp) = 851,524,864 × 2 B in bf16 on every GPU, where the rest is split by tp: at
+    # tp 8 each GPU holds 7/8 of them more than an even split gives.
+    one = weights("deepseek-ai/DeepSeek-V3.2")
+    eight = weights("deepseek-ai/DeepSeek-V3.2", tp=8)
+    rope = 163_840 * 64 * 2
+    replicated = 851_524_864 * 2
+    assert eight.bytes_per_gpu == pytest.approx(
+        (one.bytes_per_gpu - rope) / 8 + replicated * 7 / 8 + rope
+    )
+    assert eight.total_bytes == pytest.approx(one.total_bytes - rope + 8 * rope + 7 * replicated)

@@ -76,6 +76,10 @@ class ModelConfigError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 
+INDEXER_QUANT_BLOCK = 128
+"""``Indexer.quant_block_size`` (vllm/model_executor/models/deepseek_v2.py, 0.33.0)."""
+
+
 @dataclass(frozen=True, slots=True)
 class MLAInfo:
     """Multi-head latent attention (DeepSeek V2/V3/R1, Kimi K2, ...).
@@ -89,11 +93,25 @@ class MLAInfo:
     qk_nope_head_dim: int
     v_head_dim: int
     q_lora_rank: int | None
+    indexer_head_dim: int | None = None
+    """DeepSeek sparse attention (V3.2, GLM-5): the lightning indexer's key size, when the
+    config has ``index_topk`` (vLLM's ``is_v32`` in deepseek_v2.py); every layer then also
+    caches one indexer key per token."""
+    indexer_heads: int = 0
+    """``index_n_heads``: the indexer's query heads (its weights, not its cache)."""
 
     @property
     def cache_dim(self) -> int:
         """Values cached per token and layer: ``kv_lora_rank + qk_rope_head_dim`` (576 for V3)."""
         return self.kv_lora_rank + self.qk_rope_head_dim
+
+    @property
+    def indexer_cache_bytes(self) -> int:
+        """Bytes of indexer key per token and layer: fp8 values plus one fp32 scale per 128
+        (``DeepseekV32IndexerCache``: head_dim + head_dim // 128 × 4, uint8; 132 for V3.2)."""
+        if self.indexer_head_dim is None:
+            return 0
+        return self.indexer_head_dim + self.indexer_head_dim // INDEXER_QUANT_BLOCK * 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +327,9 @@ class ParamCounts:
     vision: int
     total: int
     active: int
+    replicated: int = 0
+    """Parameters of the decoder layers every tensor-parallel rank holds whole (the sparse
+    attention indexer), counted in ``attention`` too."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1039,12 +1060,15 @@ def _mla(text: _Cfg, text_type: str) -> MLAInfo | None:
     """``ModelArchConfigConvertorBase.is_deepseek_mla``: an MLA model type with ``kv_lora_rank``."""
     if text_type not in _MLA_TYPES or text.raw("kv_lora_rank") is None:
         return None
+    sparse = text.raw("index_topk") is not None
     return MLAInfo(
         kv_lora_rank=text.int_("kv_lora_rank"),
         qk_rope_head_dim=text.int_("qk_rope_head_dim", 0, minimum=0),
         qk_nope_head_dim=text.int_("qk_nope_head_dim", 0, minimum=0),
         v_head_dim=text.int_("v_head_dim", 0, minimum=0),
         q_lora_rank=text.opt_int("q_lora_rank"),
+        indexer_head_dim=text.int_("index_head_dim") if sparse else None,
+        indexer_heads=text.int_("index_n_heads") if sparse else 0,
     )
 
 
@@ -1439,7 +1463,7 @@ def _attention_params(arch: ModelArch) -> int:
         kv_a = hidden * (mla.kv_lora_rank + mla.qk_rope_head_dim) + mla.kv_lora_rank
         kv_b = mla.kv_lora_rank * heads * (mla.qk_nope_head_dim + mla.v_head_dim)
         o = heads * mla.v_head_dim * hidden
-        return q + kv_a + kv_b + o
+        return q + kv_a + kv_b + o + _indexer_params(arch)
     hd = arch.head_dim
     q_out = heads * hd * (2 if arch.gated_attention else 1)
     kv_out = 2 * arch.num_kv_heads * hd
@@ -1453,6 +1477,18 @@ def _attention_params(arch: ModelArch) -> int:
     if arch.attention_sinks:
         params += heads
     return params
+
+
+def _indexer_params(arch: ModelArch) -> int:
+    """One layer's lightning indexer (deepseek_v2.py ``Indexer``): wq_b (q_lora_rank →
+    heads × head_dim), wk (hidden → head_dim), weights_proj (hidden → heads) and a LayerNorm
+    with bias on the key. vLLM replicates them on every tensor-parallel rank."""
+    mla = arch.mla
+    if mla is None or mla.indexer_head_dim is None:
+        return 0
+    dim, heads = mla.indexer_head_dim, mla.indexer_heads
+    q_rank = mla.q_lora_rank or arch.hidden_size
+    return q_rank * heads * dim + arch.hidden_size * (dim + heads) + 2 * dim
 
 
 def _mlp_params(arch: ModelArch, intermediate: int) -> int:
@@ -1588,4 +1624,5 @@ def estimate_params(arch: ModelArch) -> ParamCounts:
         vision=vision,
         total=total,
         active=active,
+        replicated=_indexer_params(arch) * arch.kv_layers,
     )

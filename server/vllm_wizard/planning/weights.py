@@ -181,10 +181,12 @@ def estimate_weights(
     middle_stage = max(parts[1:-1], default=0) * per_layer
     if pp > 1 and arch.tie_word_embeddings:
         last_stage += embedding_bytes  # the last stage needs its own copy to compute logits
-    heaviest = max(first_stage, last_stage, middle_stage) / tp + rope
+    # replicated on every tp rank (the sparse-attention indexer), in the model dtype
+    replicated = counts.replicated * dtype_bytes / max(1, arch.num_layers) * max(parts)
+    heaviest = max(first_stage, last_stage, middle_stage) / tp + replicated * (1 - 1 / tp) + rope
     return WeightsEstimate(
         bytes_per_gpu=heaviest,
-        total_bytes=total + rope * tp * pp,
+        total_bytes=total + rope * tp * pp + counts.replicated * dtype_bytes * (tp - 1),
         quantized_fraction=fraction,
         method=method,
         how=how,
