@@ -76,6 +76,10 @@ class ModelConfigError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 
+BNB_BLOCK_SIZE = 64
+"""bitsandbytes' 4-bit block: one absmax scale per 64 weights (``quantize_4bit``'s default,
+which vLLM's bitsandbytes loader uses)."""
+
 INDEXER_QUANT_BLOCK = 128
 """``Indexer.quant_block_size`` (vllm/model_executor/models/deepseek_v2.py, 0.33.0)."""
 
@@ -160,6 +164,9 @@ class QuantizationInfo:
     weight_type: str | None
     not_quantized: tuple[str, ...]
     kv_cache_bits: int | None
+    nested_scales: bool = False
+    """bitsandbytes double quantization (``bnb_4bit_use_double_quant``): the per-block absmax
+    scales are themselves 8-bit, with one fp32 scale per 256 of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1161,7 +1168,7 @@ def _quantization(top: _Cfg, text: _Cfg) -> QuantizationInfo | None:
         bits, weight_type = 4, "float"
     elif method == "bitsandbytes":
         if found.get("load_in_4bit") or found.get("_load_in_4bit"):
-            bits = 4
+            bits, group = 4, BNB_BLOCK_SIZE
         elif found.get("load_in_8bit") or found.get("_load_in_8bit"):
             bits = 8
     else:
@@ -1180,6 +1187,7 @@ def _quantization(top: _Cfg, text: _Cfg) -> QuantizationInfo | None:
         weight_type=weight_type,
         not_quantized=tuple(not_quantized),
         kv_cache_bits=kv_bits,
+        nested_scales=method == "bitsandbytes" and bool(found.get("bnb_4bit_use_double_quant")),
     )
 
 
