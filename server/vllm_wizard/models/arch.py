@@ -76,10 +76,6 @@ class ModelConfigError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 
-BNB_BLOCK_SIZE = 64
-"""bitsandbytes' 4-bit block: one absmax scale per 64 weights (``quantize_4bit``'s default,
-which vLLM's bitsandbytes loader uses)."""
-
 INDEXER_QUANT_BLOCK = 128
 """``Indexer.quant_block_size`` (vllm/model_executor/models/deepseek_v2.py, 0.33.0)."""
 
@@ -1168,7 +1164,7 @@ def _quantization(top: _Cfg, text: _Cfg) -> QuantizationInfo | None:
         bits, weight_type = 4, "float"
     elif method == "bitsandbytes":
         if found.get("load_in_4bit") or found.get("_load_in_4bit"):
-            bits, group = 4, BNB_BLOCK_SIZE
+            bits = 4
         elif found.get("load_in_8bit") or found.get("_load_in_8bit"):
             bits = 8
     else:

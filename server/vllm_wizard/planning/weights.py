@@ -18,13 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from vllm_wizard.models.arch import (
-    BNB_BLOCK_SIZE,
-    ModelArch,
-    ParamCounts,
-    QuantizationInfo,
-    estimate_params,
-)
+from vllm_wizard.models.arch import ModelArch, ParamCounts, QuantizationInfo, estimate_params
 from vllm_wizard.planning.kv import pp_partitions
 
 GIB = float(2**30)
@@ -95,6 +89,9 @@ def _bytes_per_quantized_param(
     return 1.0
 
 
+BNB_BLOCK_SIZE = 64
+"""One absmax scale per 64 weights: `quantize_4bit`'s block, which transformers' saved
+checkpoints and vLLM's loader use (BitsAndBytesConfig has no block-size key)."""
 BNB_NESTED_BLOCK = 256
 """Double quantization: one fp32 scale per 256 absmax values (bitsandbytes' nested block)."""
 
@@ -112,10 +109,9 @@ def _bitsandbytes_bytes(info: QuantizationInfo | None) -> float:
     """
     if info is not None and info.bits == 8:
         return 1.0
-    block = (info.group_size if info is not None else None) or BNB_BLOCK_SIZE
     if info is None or info.nested_scales:
-        return 0.5 + 1 / block + 4 / (block * BNB_NESTED_BLOCK)
-    return 0.5 + 4 / block
+        return 0.5 + 1 / BNB_BLOCK_SIZE + 4 / (BNB_BLOCK_SIZE * BNB_NESTED_BLOCK)
+    return 0.5 + 4 / BNB_BLOCK_SIZE
 
 
 @cache
