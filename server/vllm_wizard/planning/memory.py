@@ -24,15 +24,15 @@ Estimates, with their evidence:
   pass over max_num_batched_tokens.
 * non_torch: CUDA context growth, NCCL and custom all-reduce buffers after vLLM's snapshot:
   0.13 GiB at tp 1, 0.55 with tensor parallelism (llm-d's H100 logs at tp 2: 0.54 and 0.55;
-  the largest seen: an A100 tp-4 and an RTX A5000 tp-8 start-up imply less). From 0.17 with
-  tensor parallelism: 0.60 GiB at tp 2, 0.71 from tp 4, plus FlashInfer's all-reduce workspace
-  on Hopper and Blackwell (allreduce.py: 1.5 GiB on 0.17–0.26, 0.5–1 GiB after; the 0.19.0
-  H100 logs: 2.07 and 2.10 GiB at tp 2, 2.21 at tp 4); releases after 0.28 have no log and
-  keep these figures, the workspace's read from their source. At tp 1, 0.25 on 0.18–0.26
-  (0.19.0 H100 logs: 0.24–0.26), which measure the CUDA-graph profiling inside the window
-  (versions.py). From 0.29 the V2 sampler's persistent
-  per-sequence state (an int32 [max_num_seqs, vocab] count table and two bit masks,
-  4.25 bytes × max_num_seqs × vocab) is consumed memory as well.
+  an A100 tp-4 and an RTX A5000 tp-8 start-up imply less). From 0.17 with tensor
+  parallelism: 0.60 GiB at tp 2 and 0.71 from tp 4, plus FlashInfer's all-reduce workspace
+  on Hopper and Blackwell (allreduce.py: 1.5 GiB on 0.17–0.26, about 0.5 GiB after); the
+  0.19.0 H100 logs show 2.07 and 2.10 GiB at tp 2, 2.21 at tp 4. Releases after 0.28 have no
+  log: they keep these figures, the workspace's read from their source. At tp 1, 0.25 on
+  0.18–0.26 (0.19.0 H100 logs: 0.24–0.26), which measure the CUDA-graph profiling inside the
+  window (versions.py). From 0.29 the V2 sampler's persistent per-sequence state (an int32
+  [max_num_seqs, vocab] count table and two bit masks, 4.25 bytes × max_num_seqs × vocab) is
+  consumed memory as well.
 * cuda_graph: graphs × layers per GPU × 0.27 MiB (0.36 with tp on one node, 0.55 across
   nodes), fitted to vLLM 0.10's "Graph capturing finished … took X GiB" lines (A100,
   Qwen2-7B at tp 1/2, gpt-oss-120b at tp 4). Subtracted from the budget since 0.20.
