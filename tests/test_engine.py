@@ -227,7 +227,9 @@ def test_a_busy_detected_gpu_and_more_gpus_than_the_machine_has() -> None:
     assert layout.message == "The profile plans for 2 GPUs; this machine has 1."
     assert layout.range == span(4, 8, 9)
     # vLLM would refuse it: NVML's free memory is below what utilization 0.9 asks for. The fix
-    # is the highest utilization the free memory allows: 58.59375 / 79.18 GiB = 0.740007 → 0.74
+    # is the highest utilization the free memory allows: 58.59375 / 79.18 GiB = 0.740007 → 0.74,
+    # re-planned (tp left to the planner: it takes 1 of the 2 GPUs), so its title says what
+    # it buys
     assert analysis.plan is not None and not analysis.plan.starts
     refusal = only(analysis, Code.DOES_NOT_START)
     # policy.gpu_memory_utilization is not written (nor is `policy`): it lands on gpu_name
@@ -235,7 +237,7 @@ def test_a_busy_detected_gpu_and_more_gpus_than_the_machine_has() -> None:
     assert refusal.data == {
         "fixes": [
             {
-                "title": "Set gpu_memory_utilization: 0.74",
+                "title": "Set gpu_memory_utilization: 0.74 (fits: 40.3 GiB KV, 330,288 tokens)",
                 "edits": [{"path": ["policy", "gpu_memory_utilization"], "value": 0.74}],
                 "preferred": True,
                 "remove": False,

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from vllm_wizard.hardware.resolve import ResolvedGpu
     from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
     from vllm_wizard.planning.plan import Plan
+    from vllm_wizard.planning.search import PlanOptions
     from vllm_wizard.profile.schema import Profile
 
 
@@ -96,6 +97,7 @@ class PlanCache:
     def get_or_plan(self, profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Plan:
         from vllm_wizard.planning.plan import plan_profile
 
+        options = plan_options(model, gpu)
         key = (
             profile.model_dump_json(),
             model.model_id,
@@ -108,16 +110,27 @@ class PlanCache:
             gpu.memory_gib,
             gpu.source,
             gpu.detected,
+            options.key,
         )
         found = self._plans.get(key)
         if found is not None:
             self._plans.move_to_end(key)
             return found
-        plan = plan_profile(profile, model, gpu)
+        plan = plan_profile(profile, model, gpu, options)
         self._plans[key] = plan
         if len(self._plans) > self._size:
             self._plans.popitem(last=False)
         return plan
+
+
+def plan_options(model: ResolvedModel, gpu: ResolvedGpu) -> PlanOptions:
+    """What the planner's recommendation search may try besides this model and GPU: quantized
+    copies of the model (catalog, local HF cache) and the catalog's other GPUs."""
+    from vllm_wizard.hardware.candidates import gpu_options_for, gpus_per_node
+    from vllm_wizard.models.variants import quantized_variants
+    from vllm_wizard.planning.search import PlanOptions
+
+    return PlanOptions(quantized_variants(model), gpu_options_for(gpu), gpus_per_node(gpu.spec))
 
 
 _DEFAULT_CACHE = PlanCache()
@@ -404,5 +417,6 @@ __all__ = [
     "Severity",
     "analyze",
     "field_range",
+    "plan_options",
     "to_diagnostic",
 ]

@@ -170,8 +170,11 @@ def case_version(case: dict[str, Any]) -> str:
     return str(version)
 
 
-def resolved_model(model_id: str) -> ResolvedModel:
-    base_id, patch = BASE_MODEL.get(model_id, (model_id, {}))
+def resolved_model(
+    model_id: str, bases: dict[str, tuple[str, dict[str, Any]]] | None = None
+) -> ResolvedModel:
+    """A catalog model, or a catalog entry of the same architecture patched (`bases`)."""
+    base_id, patch = (BASE_MODEL if bases is None else bases).get(model_id, (model_id, {}))
     entry = catalog_model(base_id)
     if entry is None:
         raise LookupError(f"{model_id}: not in the catalog")

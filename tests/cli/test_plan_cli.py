@@ -68,7 +68,12 @@ def test_the_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  max concurrency      3.82× at 4,096 tokens" in lines
     # 4 × (512 + 256) × 524,288 × 1.15 = 1.725 GiB
     assert "  workload KV need                  1.72 GiB  × fragmentation" in lines
-    assert "Performance (roofline estimates)" in lines
+    assert "Performance at concurrency 4 (estimates; ranges as the assumptions state)" in lines
+    assert any(line.startswith("  time per output token") for line in lines)
+    # the curve over concurrency, the workload's row marked, and one line of sparklines
+    [row] = [line for line in lines if line.endswith(" ◂")]
+    assert row.split()[:2] == ["4", "4"]
+    assert any(line.startswith("  tokens/s ") and " · TPOT " in line for line in lines)
     assert out.endswith(
         "\nServe with\n  vllm serve meta-llama/Llama-2-7b-hf --max-model-len 4096"
         " --tensor-parallel-size 1 --gpu-memory-utilization 0.9\n"
@@ -94,7 +99,11 @@ def test_explain_shows_each_derivation(capsys: pytest.CaptureFixture[str]) -> No
         "979" in derivation["num_blocks"] and "8,388,608 B per block id" in derivation["num_blocks"]
     )
     assert "int(max_concurrency × max_model_len)" in derivation["kv_cache_tokens"]
-    assert "  - batch = concurrency = 4; average context 640 tokens" in lines
+    # 15,664 KV tokens hold 20 requests of 512 + 256 tokens; an RTX 4090 runs up to 256
+    assert (
+        "  - 4 users with 512 + 256 tokens each: 4 run at once (max_num_seqs 256, the KV cache"
+        " holds 20 such requests)" in lines
+    )
 
 
 def test_a_plan_that_does_not_start_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:

@@ -119,8 +119,9 @@ async def test_quick_fix_applied_makes_the_profile_start(
     )
     assert actions is not None
     titles = [a.title for a in actions]
-    assert titles[0] == "Use 2 GPUs with tp_size: 2 (fits: 34.6 GiB KV, 283,600 tokens)"
-    assert "Set max_model_len: 22528 (max_model_len: 22,528 fits)" in titles
+    assert titles[0] == "Set quantization: fp8_per_tensor (fits: 34.7 GiB KV, 142,192 tokens)"
+    assert "Use 2 GPUs, tp 2 (fits: 34.6 GiB KV, 283,600 tokens)" in titles
+    assert "Set max_model_len: 23,136 (starts: 5.7 GiB KV, 23,152 tokens)" in titles
     assert "Generate deployment files" in titles
     fix = actions[0]
     assert isinstance(fix, types.CodeAction) and fix.edit is not None and fix.edit.changes
@@ -171,7 +172,7 @@ async def test_verdict_notification_for_status_bars(client: LanguageClient, tmp_
     # pygls hands unknown notifications' params over as attribute objects
     assert verdict.uri == uri
     assert (verdict.starts, verdict.fits) == (False, False)
-    assert verdict.summary == "✘ does not start · needs 2 GPUs"
+    assert verdict.summary == "✘ does not start · needs quantization fp8_per_tensor"
 
 
 async def test_document_symbols(client: LanguageClient, tmp_path: Path) -> None:

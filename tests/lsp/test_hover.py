@@ -325,11 +325,23 @@ def test_top_of_the_file_shows_the_memory_breakdown() -> None:
     assert f"- KV cache tokens: {memory.kv_tokens:,}" in lines
     assert f"- max concurrency: {memory.max_concurrency:,.2f}× at 131,072 tokens" in lines
     assert f"- block size: 16 · blocks: {memory.num_blocks:,}" in lines
-    decode = plan.performance.decode_tokens_per_s
-    assert decode is not None
-    assert f"- decode: {decode.low:,.0f}–{decode.high:,.0f} tokens/s" in lines
-    for head in ("- inter-token latency: ", "- prefill: ", "- time to first token: "):
-        assert any(line.startswith(head) and line[-1] == "s" for line in lines), head
+    performance = plan.performance
+    output = performance.decode_tokens_per_s
+    assert output is not None and output.point is not None
+    assert lines[lines.index("**Performance** at concurrency 32 (estimates)") + 2] == (
+        f"- output: {output.point:,.0f} tokens/s ({output.low:,.0f}–{output.high:,.0f})"
+    )
+    for head in ("- time per output token: ", "- prefill: ", "- time to first token: ", "- p90: "):
+        assert any(line.startswith(head) and line[-1] == ")" for line in lines), head
+    # the curve: a row per concurrency, the workload's in bold, then the sparklines
+    header = lines.index("| users | running | tokens/s | TPOT ms | TTFT ms | p90 ms |")
+    rows = lines[header + 2 : header + 2 + len(performance.curve)]
+    assert [r.split(" | ")[0].strip("| *") for r in rows] == [
+        str(p.concurrency) for p in performance.curve
+    ]
+    [bold] = [r for r in rows if r.startswith("| **")]
+    assert bold.startswith("| **32** | **32** |")
+    assert lines[header + 3 + len(performance.curve)].startswith("tokens/s ")
     assert result.range == Range.at(0, 0, len(text.splitlines()[0]))
 
 
@@ -343,6 +355,14 @@ def test_max_model_len_shows_docs_and_the_breakdown() -> None:
     assert parts[0].startswith("**Maximum context length** · `model.max_model_len`")
     assert parts[1].startswith("**Memory per GPU** · ")
     assert result.range == on_line(text, line, "max_model_len")
+    # it does not start: the one longest max_model_len (the finding's, the fix's), and the
+    # performance figures say which setup they are for
+    plan = analysis.plan
+    assert plan is not None and plan.longest_max_model_len == 23_136
+    memory_lines = parts[1].splitlines()
+    assert "- longest max_model_len that starts: 23,136" in memory_lines
+    [heading] = [line for line in memory_lines if line.startswith("**Performance**")]
+    assert heading.endswith(f"(estimates), for the recommended setup: {plan.performance_for}")
 
 
 @pytest.mark.parametrize(

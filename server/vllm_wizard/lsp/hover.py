@@ -31,9 +31,17 @@ from vllm_wizard.lsp.cursor import TreeHit, locate, node_at
 from vllm_wizard.lsp.model import HoverResult
 from vllm_wizard.models.arch import ModelArch, arch_from_config
 from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
+from vllm_wizard.planning.result import Performance
 from vllm_wizard.profile.diagnostics import Severity
 from vllm_wizard.profile.positions import Position, Range
-from vllm_wizard.profile.schema import SECTIONS, VALUE_ALIASES, Profile, quantization_choices
+from vllm_wizard.profile.schema import (
+    SECTIONS,
+    SUBSECTIONS,
+    VALUE_ALIASES,
+    Profile,
+    quantization_choices,
+)
+from vllm_wizard.render.performance import CURVE_HEADER, curve_cells, heading, sparklines, summary
 from vllm_wizard.render.report import breakdown_rows, verdict_line
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 from vllm_wizard.vllm.args import MODELLED, NOT_MODELLED, PROFILE_FLAGS
@@ -161,7 +169,8 @@ def schema_field(path: tuple[str, ...]) -> FieldInfo | None:
         return Profile.model_fields.get(path[0])
     if len(path) == 2 and path[0] in SECTIONS:
         return SECTIONS[path[0]].model_fields.get(path[1])
-    return None
+    nested = SUBSECTIONS.get((path[0], path[1])) if len(path) == 3 else None
+    return nested.model_fields.get(path[2]) if nested is not None else None
 
 
 @functools.cache
@@ -247,6 +256,10 @@ def field_markdown(path: tuple[str, ...]) -> str | None:
     annotation = info.annotation
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "\n".join([*lines, "", _section_fields(path[0], annotation)])
+    nested = SUBSECTIONS.get((path[0], path[1])) if len(path) == 2 else None
+    if nested is not None:
+        fields = ", ".join(f"`{name}`" for name in nested.model_fields)
+        return "\n".join([*lines, "", f"- Fields: {fields}, each optional.", "- Default: `null`"])
     choices = field_choices(path)
     facts: list[str] = []
     if not choices or get_origin(annotation) in (Union, types.UnionType):
@@ -433,12 +446,6 @@ def gpu_markdown(spec: GpuSpec) -> str:
 # ----------------------------------------------------------------------------- the memory plan
 
 
-def _span(span: Any, unit: str, digits: int = 0) -> str:
-    if span is None:
-        return "unknown"
-    return f"{span.low:,.{digits}f}–{span.high:,.{digits}f} {unit}"
-
-
 def memory_markdown(analysis: Analysis) -> str:
     """The per-GPU memory breakdown, KV figures, verdict and performance; or why none."""
     plan = analysis.plan
@@ -464,15 +471,39 @@ def memory_markdown(analysis: Analysis) -> str:
         f"- KV cache tokens: {memory.kv_tokens:,}",
         f"- max concurrency: {memory.max_concurrency:,.2f}× at {memory.max_model_len:,} tokens",
         f"- block size: {memory.block_size} · blocks: {memory.num_blocks:,}",
+        *(
+            [f"- longest max_model_len that starts: {plan.longest_max_model_len:,}"]
+            if plan.longest_max_model_len
+            else []
+        ),
         "",
-        "**Performance** (roofline estimates)",
-        "",
-        f"- decode: {_span(perf.decode_tokens_per_s, 'tokens/s')}",
-        f"- inter-token latency: {_span(perf.inter_token_latency_ms, 'ms', 1)}",
-        f"- prefill: {_span(perf.prefill_tokens_per_s, 'tokens/s')}",
-        f"- time to first token: {_span(perf.ttft_ms, 'ms')}",
+        *performance_markdown(perf, plan.performance_for),
     ]
     return "\n".join(lines)
+
+
+def performance_markdown(perf: Performance, for_setup: str | None = None) -> list[str]:
+    """The estimates at the workload's concurrency and a table of them as users grow;
+    `for_setup` names the recommended setup they are for when the profile does not start."""
+    lines = [
+        f"**Performance** {heading(perf)} (estimates)"
+        + (f", for the recommended setup: {for_setup}" if for_setup else ""),
+        "",
+        *(f"- {label.strip()}: {value}" for label, value in summary(perf)),
+    ]
+    if perf.curve:
+        lines += [
+            "",
+            "| " + " | ".join(CURVE_HEADER) + " |",
+            "|" + "---:|" * len(CURVE_HEADER),
+        ]
+        for point in perf.curve:
+            cells = curve_cells(point)
+            if point.concurrency == perf.concurrency:
+                cells = tuple(f"**{c}**" for c in cells)
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", sparklines(perf)]
+    return lines
 
 
 def _no_plan(analysis: Analysis) -> str:

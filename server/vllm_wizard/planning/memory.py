@@ -45,10 +45,10 @@ Estimates, with their evidence:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
-from vllm_wizard.models.arch import ModelArch
+from vllm_wizard.models.arch import LayerKind, ModelArch
 from vllm_wizard.planning.allreduce import flashinfer_workspace_bytes
 from vllm_wizard.planning.kv import (
     KvLayout,
@@ -222,17 +222,27 @@ def batch_defaults(gpu: GpuInputs, rules: Rules) -> tuple[int, int]:
     return 256, 2048
 
 
+def largest_capture_size(
+    arch: ModelArch, capability: tuple[int, int] | None, setup: Setup, rules: Rules
+) -> int:
+    """The largest batch vLLM captures a CUDA graph for (0 with enforce_eager)."""
+    if setup.enforce_eager:
+        return 0
+    if not rules.capture_stride_16:
+        return 512
+    default_max = 1024 if capability is not None and capability[0] == 10 else 512
+    if arch.text_model_type == "gpt_oss":
+        default_max = 1024
+    return min(setup.max_num_seqs * 2, default_max, setup.max_num_batched_tokens)
+
+
 def capture_sizes(arch: ModelArch, gpu: GpuInputs, setup: Setup, rules: Rules) -> tuple[int, int]:
     """(piecewise graphs, full graphs) vLLM captures (`VllmConfig._set_cudagraph_sizes`)."""
     if setup.enforce_eager:
         return 0, 0
     if not rules.capture_stride_16:
         return 3 + len(range(8, 513, 8)), 0
-    default_max = 1024 if gpu.capability is not None and gpu.capability[0] == 10 else 512
-    if arch.text_model_type == "gpt_oss":
-        default_max = 1024
-    largest = min(setup.max_num_seqs * 2, default_max)
-    largest = min(setup.max_num_batched_tokens, largest)
+    largest = largest_capture_size(arch, gpu.capability, setup, rules)
     small = (
         list(range(1, min(largest, 32) + 1))
         if setup.performance_mode == "interactivity"
@@ -359,11 +369,12 @@ def compute_memory(
 
     limit = arch.derived_max_model_len
     requested_len = setup.max_model_len
-    stages: list[StageMemory] = []
+    sized: list[tuple[int, float, float, float, float, float, KvLayout, float]] = []
     kinds_by_stage = stage_layer_kinds(arch, setup.pp)
+    layouts: dict[tuple[LayerKind, ...], KvLayout] = {}  # stages of equal layers share one
     for index, kinds in enumerate(kinds_by_stage):
         last = index == setup.pp - 1
-        layout = build_layout(
+        layout = layouts.get(kinds) or build_layout(
             arch,
             kinds,
             tp=setup.tp,
@@ -375,6 +386,7 @@ def compute_memory(
             max_num_batched_tokens=setup.max_num_batched_tokens,
             rules=rules,
         )
+        layouts[kinds] = layout
         stage_weights = max(0.0, weights.bytes_per_gpu - offload)
         workspace = 0.0
         if setup.overhead_gb is not None:
@@ -387,15 +399,14 @@ def compute_memory(
             kv = float(setup.kv_cache_memory_bytes)
         else:
             kv = budget - stage_weights - activation - non_torch - (graph if in_budget else 0.0)
-        stages.append(
-            StageMemory(
-                index, stage_weights, activation, non_torch, graph, kv, layout, 0, workspace
-            )
-        )
+        sized.append((index, stage_weights, activation, non_torch, graph, kv, layout, workspace))
 
     null_block = rules.null_block_reserved
-    num_blocks = min(s.layout.num_blocks(s.kv_cache) for s in stages)
-    stages = [replace(s, num_blocks=num_blocks) for s in stages]
+    num_blocks = min(layout.num_blocks(kv) for *_, kv, layout, _ in sized)
+    stages = [
+        StageMemory(index, weights_, act, non_torch, graph, kv, layout, num_blocks, workspace)
+        for index, weights_, act, non_torch, graph, kv, layout, workspace in sized
+    ]
 
     def check_memory(stage: StageMemory) -> float:
         return stage.kv_cache - (stage.layout.bytes_per_block if null_block else 0)
@@ -451,7 +462,8 @@ def compute_memory(
     headroom = tight.kv_cache - kv_needed
     fits = starts and headroom >= workload.headroom_gb * GIB
     room = tight.kv_cache - workload.headroom_gb * GIB
-    max_context = _longest_at_concurrency(layout, workload, room, max_model_len)
+    # a refused start holds no request at all (as its 0 blocks and 0 tokens say)
+    max_context = _longest_at_concurrency(layout, workload, room, max_model_len) if starts else 0
 
     spare = total - budget
     graph_outside = tight.cuda_graph if not in_budget else 0.0

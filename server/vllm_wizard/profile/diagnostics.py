@@ -77,6 +77,8 @@ class Code(StrEnum):
     DOES_NOT_FIT = "does-not-fit"
     LOW_HEADROOM = "low-headroom"
     CUDA_GRAPH_RISK = "cuda-graph-risk"
+    # performance: the estimate against workload.slo
+    SLO_MISSED = "slo-missed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -281,6 +281,30 @@ class HardwareSection(_Section):
     )
 
 
+class SloSection(_Section):
+    model_config = _section_config("Latency targets")
+
+    ttft_ms: float | None = Field(
+        default=None,
+        gt=0,
+        title="Time to first token (ms)",
+        description=(
+            "Target for the 90th-percentile time to first token at the workload's concurrency,"
+            " in milliseconds. The planner says when its estimate misses it and which"
+            " concurrency meets it."
+        ),
+    )
+    tpot_ms: float | None = Field(
+        default=None,
+        gt=0,
+        title="Time per output token (ms)",
+        description=(
+            "Target for the mean time per output token after the first (what `vllm bench"
+            " serve` calls TPOT), in milliseconds."
+        ),
+    )
+
+
 class WorkloadSection(_Section):
     model_config = _section_config("Workload")
 
@@ -310,6 +334,14 @@ class WorkloadSection(_Section):
         description=(
             "What to optimise the scheduler limits for: `throughput` (large batches),"
             " `latency` (small batches, fast first token) or `balanced`."
+        ),
+    )
+    slo: SloSection | None = Field(
+        default=None,
+        title="Latency targets",
+        description=(
+            "Optional service-level targets, e.g. `{ttft_ms: 2000, tpot_ms: 50}`: a warning when"
+            " the estimate misses one, with a quick fix to the largest concurrency that meets both."
         ),
     )
 
@@ -455,6 +487,9 @@ SECTIONS: Mapping[str, type[BaseModel]] = {
     "outputs": OutputsSection,
 }
 """Top-level keys that hold a section, and the model of each."""
+
+SUBSECTIONS: Mapping[tuple[str, str], type[BaseModel]] = {("workload", "slo"): SloSection}
+"""Mappings nested in a section: their keys are checked like a section's."""
 
 OPEN_MAPPINGS: frozenset[tuple[str, str]] = frozenset({("outputs", "vllm_args")})
 """Fields whose keys are free-form (checked against the flag table, not the schema)."""

@@ -21,6 +21,7 @@ from vllm_wizard.profile.document import Node, Path, lookup, to_python
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import (
     SECTIONS,
+    SUBSECTIONS,
     VALUE_ALIASES,
     Profile,
 )
@@ -144,6 +145,14 @@ def _unknown_keys(root: Node) -> Iterator[Diagnostic]:
             for inner in pair.value.mapping_pairs():
                 if inner.key.resolved.value not in known:
                     yield report(inner.key, known, f"in `{name}`")
+                    continue
+                nested = SUBSECTIONS.get((name, str(inner.key.resolved.value)))
+                if nested is not None and inner.value.resolved.kind == "mapping":
+                    fields = tuple(nested.model_fields)
+                    where = f"in `{name}.{inner.key.resolved.value}`"
+                    for leaf in inner.value.mapping_pairs():
+                        if leaf.key.resolved.value not in fields:
+                            yield report(leaf.key, fields, where)
 
 
 def _aliases(root: Node) -> Iterator[tuple[tuple[str, str], Node, str]]:
@@ -171,6 +180,11 @@ def _clean_data(root: Node, aliases: list[tuple[tuple[str, str], Node, str]]) ->
             known = _section_fields(section)
             for key in [k for k in body if k not in known]:
                 del body[key]
+            for (home, name), nested in SUBSECTIONS.items():
+                inner = body.get(name) if home == section else None
+                if isinstance(inner, dict):
+                    for key in [k for k in inner if k not in nested.model_fields]:
+                        del inner[key]
     for (section, name), _node, canonical in aliases:
         data[section][name] = canonical
     return data
