@@ -243,7 +243,8 @@ def plan_core(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> PlanC
         )
     method = _effective_quantization(profile, arch, rules)
     online_fp8 = "fp8_per_tensor" if rules.online_fp8_per_tensor else "fp8"
-    check_quantization(profile, arch, gpu, method, findings, online_fp8=online_fp8)
+    removed = frozenset() if rules.bitsandbytes else frozenset({"bitsandbytes"})
+    check_quantization(profile, arch, gpu, method, findings, online_fp8=online_fp8, removed=removed)
     check_kv_cache_dtype(profile, dtype.dtype, gpu, findings)
     check_max_model_len(profile, arch, findings)
 

@@ -73,6 +73,10 @@ class Rules:
     online_fp8_per_tensor: bool
     """`--quantization fp8` on an unquantized checkpoint is deprecated for
     `fp8_per_tensor` (0.32+)."""
+    bitsandbytes: bool
+    """bitsandbytes checkpoints load (up to 0.27: the 0.28 wheel has no
+    model_executor/layers/quantization/bitsandbytes.py, so `_verify_quantization` refuses them
+    as an unknown method)."""
     refusal_wording: str
     """How vLLM's start-up refusal spells "the model's" (0.22 fixed "the models's")."""
     default_utilization: float
@@ -155,6 +159,7 @@ def rules_for(version: str) -> Rules:
         batch_tier_160=since("0.28.0"),
         performance_mode=since("0.17.0"),
         online_fp8_per_tensor=since("0.32.0"),
+        bitsandbytes=not since("0.28.0"),
         refusal_wording="model's" if since("0.22.0") else "models's",
         default_utilization=0.92 if since("0.20.0") else 0.90,
         v0_engine=version_key(version) < version_key(V1_DEFAULT_SINCE),
