@@ -527,3 +527,18 @@ def test_plan_json_carries_the_texts_warnings_and_the_planners_each_once(
     expected = {(d["code"], d["message"]) for d in checked if d["severity"] != "info"}
     assert set(found) == expected
     jsonschema.validate(document, json.loads(PLAN_SCHEMA.read_text()))
+
+
+def test_a_plan_with_no_estimate_says_why_instead_of_rows_of_unknown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Nothing the search tries starts a bitsandbytes checkpoint on vLLM 0.33 (the method is gone),
+    # so there is no setup to estimate for.
+    args = ["plan", "--offline", "--model", "unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit"]
+    code, out, _ = run([*args, "--gpu", "RTX 4090"], capsys)
+    assert code == 0
+    assert (
+        "\nNo performance estimate: the profile does not start and no setup the planner tried"
+        " does.\n" in out
+    )
+    assert "unknown" not in out and "concurrency None" not in out

@@ -458,3 +458,13 @@ def _timed(call: Callable[..., object], *args: object) -> float:
     start = time.perf_counter()
     call(*args)
     return time.perf_counter() - start
+
+
+def test_the_hover_says_why_there_is_no_performance_estimate() -> None:
+    from vllm_wizard.lsp.hover import performance_markdown
+    from vllm_wizard.planning.perf import unknown_performance
+
+    reason = "no performance estimate: X is not in the GPU catalog"
+    assert performance_markdown(unknown_performance(reason)) == [
+        "No performance estimate: X is not in the GPU catalog."
+    ]

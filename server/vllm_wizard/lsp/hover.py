@@ -41,7 +41,15 @@ from vllm_wizard.profile.schema import (
     Profile,
     quantization_choices,
 )
-from vllm_wizard.render.performance import CURVE_HEADER, curve_cells, heading, sparklines, summary
+from vllm_wizard.render.performance import (
+    CURVE_HEADER,
+    curve_cells,
+    has_estimate,
+    heading,
+    no_estimate,
+    sparklines,
+    summary,
+)
 from vllm_wizard.render.report import breakdown_rows, verdict_line
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 from vllm_wizard.vllm.args import MODELLED, NOT_MODELLED, PROFILE_FLAGS
@@ -519,6 +527,8 @@ def memory_markdown(analysis: Analysis) -> str:
 def performance_markdown(perf: Performance, for_setup: str | None = None) -> list[str]:
     """The estimates at the workload's concurrency and a table of them as users grow;
     `for_setup` names the recommended setup they are for when the profile does not start."""
+    if not has_estimate(perf):
+        return [no_estimate(perf)]
     lines = [
         f"**Performance** {heading(perf)} (estimates)"
         + (f", for the recommended setup: {for_setup}" if for_setup else ""),
