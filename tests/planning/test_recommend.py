@@ -418,6 +418,20 @@ def test_cuda_graphs_outside_a_tight_budget_are_a_warning() -> None:
     )
 
 
+def test_the_cuda_graph_warning_counts_the_larger_reserve_of_tensor_parallelism() -> None:
+    # tp 2 on vLLM 0.19: 1.15 GiB of graphs per GPU outside the budget; 0.97 leaves 2.38 GiB,
+    # 0.83 once the 1.55 GiB that is in use before the snapshot with tp is counted (0.61 at
+    # tp 1 would leave 1.77 GiB and no warning, beside a medium OOM risk for the same reason)
+    plan = make_plan(
+        vllm_version="0.19.0",
+        hardware={"gpus": 2, "tp_size": 2},
+        policy={"gpu_memory_utilization": 0.97},
+    )
+    assert plan.oom_risk == "medium"
+    [finding] = [f for f in plan.findings if f.code is Code.CUDA_GRAPH_RISK]
+    assert "than the 0.83 GiB gpu_memory_utilization leaves free" in finding.message
+
+
 def test_recommend_and_feasibility_are_callable_on_their_own() -> None:
     # the plan's own pieces, re-run: same recommendations, same findings
     from vllm_wizard.engine import plan_options

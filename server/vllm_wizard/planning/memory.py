@@ -198,6 +198,13 @@ class MemoryResult:
     def needed_one_request(self) -> float:
         return float(self.stage.layout.needed_bytes(self.max_model_len))
 
+    @property
+    def graph_spare(self) -> float:
+        """What gpu_memory_utilization leaves free for CUDA graphs captured outside the budget:
+        the rest of the GPU, less the CUDA context and communicators already there when vLLM
+        takes its snapshot. Graphs larger than this make the OOM risk medium."""
+        return graph_spare(self.total, self.budget, self.setup.tp)
+
 
 def kv_dtype_bytes(kv_cache_dtype: str, model_dtype: str) -> float:
     """`auto` follows the model dtype; fp8 variants store one byte."""
@@ -309,6 +316,11 @@ def non_torch_gib(rules: Rules, tp: int) -> float:
 def startup_reserve_gib(tp: int) -> float:
     """Memory in use on each GPU before vLLM's snapshot (it must be free besides the budget)."""
     return STARTUP_RESERVE_TP_GIB if tp > 1 else STARTUP_RESERVE_GIB
+
+
+def graph_spare(total: float, budget: float, tp: int) -> float:
+    """Bytes outside the budget once the start-up reserve is taken (see MemoryResult)."""
+    return total - budget - startup_reserve_gib(tp) * GIB
 
 
 def _non_torch(
@@ -465,11 +477,14 @@ def compute_memory(
     # a refused start holds no request at all (as its 0 blocks and 0 tokens say)
     max_context = _longest_at_concurrency(layout, workload, room, max_model_len) if starts else 0
 
-    spare = total - budget
     graph_outside = tight.cuda_graph if not in_budget else 0.0
     if not starts:
         risk: Literal["low", "medium", "high"] = "high"
-    elif not fits or headroom < 2 * workload.headroom_gb * GIB or graph_outside > spare - reserve:
+    elif (
+        not fits
+        or headroom < 2 * workload.headroom_gb * GIB
+        or graph_outside > graph_spare(total, budget, setup.tp)
+    ):
         risk = "medium"
     else:
         risk = "low"
