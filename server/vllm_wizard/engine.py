@@ -373,15 +373,17 @@ def _gpu_notes(profile: Profile, gpu: ResolvedGpu, findings: Findings) -> None:
 
 
 def _output_dir(profile: Profile, context: EngineContext, findings: Findings) -> None:
+    from vllm_wizard.profile.io import outside_profile_folder
+
     written = profile.outputs.dir
     if written is None or context.base_dir is None:
         return
-    base = context.base_dir.resolve()
-    target = (base / Path(written).expanduser()).resolve()
-    if target != base and base not in target.parents:
+    target = outside_profile_folder(context.base_dir, written)
+    if target is not None:
         findings.warning(
             Code.OUTPUT_DIR,
-            f"`outputs.dir` resolves to {target}, outside the profile's folder {base}.",
+            f"`outputs.dir` resolves to {target}, outside the profile's folder"
+            f" {context.base_dir.resolve()}.",
             ("outputs", "dir"),
         )
 

@@ -406,3 +406,18 @@ def test_an_ambiguous_gpu_flag_warns_before_writing(
     assert code == 0
     assert err.startswith("--gpu: warning[gpu-ambiguous] `A100` could be 4 GPUs (40 or 80 GB):")
     assert "planning for the smallest, A100 PCIe 40GB, until you name one.\n" in err
+
+
+def test_plan_json_says_what_the_plan_assumed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a checkpoint planned from its name and a GPU name that fits several boards: both are
+    # the engine's findings, and the plan.json generate writes carries them like `plan --json`
+    out_dir = tmp_path / "out"
+    args = ["--model", "Qwen/Qwen2.5-7B-Instruct-AWQ", "--gpu", "A100", "-o", str(out_dir)]
+    code, _, err = generate(args, capsys)
+    assert code == 0
+    warnings = json.loads((out_dir / "plan.json").read_text())["warnings"]
+    assert [w["code"] for w in warnings] == ["gpu-ambiguous", "model-derived"]
+    for warning in warnings:
+        assert f"warning[{warning['code']}] {warning['message']}\n" in err

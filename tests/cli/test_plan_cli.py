@@ -128,7 +128,7 @@ def test_json_is_plan_json_and_valid_against_the_schema(
     )
     analysis = analyze(SAMPLE.read_text(), context)
     assert analysis.plan is not None
-    assert out == plan_json(analysis.plan)
+    assert out == plan_json(analysis.plan, analysis.diagnostics)
     document = json.loads(out)
     jsonschema.validate(document, json.loads(PLAN_SCHEMA.read_text()))
     assert document["plan_version"] == 1 and document["vllm_version"] == "0.33.0"
@@ -574,3 +574,66 @@ def test_an_ambiguous_name_in_the_profile_warns_at_its_place(
     # naming the board silences it
     code, _, err = run(["plan", "--offline", str(profile), "--gpu", "H100 SXM"], capsys)
     assert (code, err) == (0, "")
+
+
+# ----------------------------------------------------------------------------- plan.json warnings
+
+
+def warnings_of(document: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(w["code"], w["message"]) for w in document["warnings"]]
+
+
+def test_plan_json_warns_of_a_model_planned_from_its_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Not in the catalog or the cache, offline: planned as the catalog model its name says it
+    # is. The assumption is the engine's finding, not the planner's; plan.json must carry it.
+    args = ["--model", "Qwen/Qwen2.5-7B-Instruct-AWQ", "--gpu", "RTX 4090"]
+    code, out, err = run(["plan", "--json", "--offline", *args], capsys)
+    assert code == 0
+    [derived] = [w for w in warnings_of(json.loads(out)) if w[0] == "model-derived"]
+    assert derived[1].startswith("`Qwen/Qwen2.5-7B-Instruct-AWQ` is not in the bundled catalog")
+    assert "planned as `Qwen/Qwen2.5-7B-Instruct` with AWQ 4-bit weights" in derived[1]
+    assert err == f"--model: warning[model-derived] {derived[1]}\n"
+
+
+def test_plan_json_warns_of_an_ambiguous_gpu_once(capsys: pytest.CaptureFixture[str]) -> None:
+    document = plan_doc(["-m", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100"], capsys)
+    assert document["hardware"]["gpu_name"] == "H100 PCIe"
+    message = H100_AMBIGUOUS.removeprefix("warning[gpu-ambiguous] ").removesuffix("\n")
+    assert warnings_of(document).count(("gpu-ambiguous", message)) == 1
+
+
+def test_plan_json_carries_the_texts_warnings_and_the_planners_each_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a misspelled key (the plan ignored it), an ambiguous GPU, and a plan that does not start
+    text = (EXAMPLES / "qwen3-32b-one-h100.profile.yaml").read_text()
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(text.replace("gpu_name: H100 SXM", "gpu_name: H100") + "workloda: {}\n")
+    document = plan_doc([str(profile)], capsys)
+    found = warnings_of(document)
+    codes = [code for code, _ in found]
+    assert {"unknown-key", "gpu-ambiguous", "does-not-start"} <= set(codes)
+    assert len(found) == len(set(found))
+    # every error and warning `check` reports for the profile, and nothing else
+    main(["check", "--offline", "--format", "json", str(profile)])
+    checked = json.loads(capsys.readouterr().out)
+    expected = {(d["code"], d["message"]) for d in checked if d["severity"] != "info"}
+    assert set(found) == expected
+    jsonschema.validate(document, json.loads(PLAN_SCHEMA.read_text()))
+
+
+def test_a_plan_with_no_estimate_says_why_instead_of_rows_of_unknown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Nothing the search tries starts a bitsandbytes checkpoint on vLLM 0.33 (the method is gone),
+    # so there is no setup to estimate for.
+    args = ["plan", "--offline", "--model", "unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit"]
+    code, out, _ = run([*args, "--gpu", "RTX 4090"], capsys)
+    assert code == 0
+    assert (
+        "\nNo performance estimate: the profile does not start and no setup the planner tried"
+        " does.\n" in out
+    )
+    assert "unknown" not in out and "concurrency None" not in out

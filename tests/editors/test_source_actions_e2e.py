@@ -125,6 +125,28 @@ async def test_generate_says_why_it_wrote_nothing_for_a_plan_that_does_not_start
     )
 
 
+async def test_generate_refuses_an_outputs_dir_outside_the_profiles_folder(
+    eglot: LanguageClient, tmp_path: Path
+) -> None:
+    # eglot cannot be asked whether to write outside the profile's folder: nothing is written,
+    # and the message says how the CLI writes there.
+    folder, elsewhere = tmp_path / "profiles", tmp_path / "elsewhere"
+    folder.mkdir()
+    profile = folder / "profile.yaml"
+    uri = open_text(eglot, profile, FITS + "  dir: ../elsewhere\n")
+    result = await _run(eglot, "vllm-wizard.generate", uri)
+    assert result == {"error": "not written: outputs.dir is outside the profile's folder"}
+    assert not elsewhere.exists()
+    [(kind, text)] = _told(eglot)
+    assert kind == types.MessageType.Warning
+    assert text == (
+        f"vLLM Wizard wrote no files: the profile's outputs.dir sends the deployment files to"
+        f" {elsewhere}, outside the profile's folder {folder}, and this editor cannot ask before"
+        f" writing there. Write them with `vllm-wizard generate {profile} -o {elsewhere}`, or"
+        " point outputs.dir inside the profile's folder."
+    )
+
+
 async def test_a_document_the_editor_did_not_open_is_told_instead(
     vscode: LanguageClient, tmp_path: Path
 ) -> None:

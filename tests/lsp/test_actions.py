@@ -108,7 +108,7 @@ def test_the_gpus_fix_sets_gpus_and_the_plan_starts() -> None:
     analysis = planned(DOES_NOT_START)
     diagnostic = the(analysis.diagnostics, Code.DOES_NOT_START)
     action = titled(
-        fixes(analysis, diagnostic), "Use 2 GPUs, tp 2 (fits: 35.2 GiB KV, 288,128 tokens)"
+        fixes(analysis, diagnostic), "Use 2 GPUs, tp 2 (fits: 34.6 GiB KV, 283,600 tokens)"
     )
     fixed = apply_edits(DOES_NOT_START, action.edits)
     # tp is left to the planner, which picks 2 of the 2 GPUs: the fix does not pin it

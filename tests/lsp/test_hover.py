@@ -71,6 +71,10 @@ def test_types_and_bounds_come_from_the_field() -> None:
     assert "- Default: `0.9`" in lines_of(result)
     union = hover_at("model:\n  max_model<CURSOR>_len: 4096\n")
     assert "- Type: whole number > 0 or `auto` or `null`" in lines_of(union)
+    # `auto` exists only in the field's published JSON Schema (the validator reads it as null)
+    tp = lines_of(hover_at("hardware:\n  tp_si<CURSOR>ze: 2\n"))
+    assert "- Type: whole number ≥ 1 or `auto` or `null`" in tp
+    assert "- Allowed: `auto`, `null`" in tp
 
 
 def test_a_section_key_lists_its_fields() -> None:
@@ -463,3 +467,13 @@ def _timed(call: Callable[..., object], *args: object) -> float:
     start = time.perf_counter()
     call(*args)
     return time.perf_counter() - start
+
+
+def test_the_hover_says_why_there_is_no_performance_estimate() -> None:
+    from vllm_wizard.lsp.hover import performance_markdown
+    from vllm_wizard.planning.perf import unknown_performance
+
+    reason = "no performance estimate: X is not in the GPU catalog"
+    assert performance_markdown(unknown_performance(reason)) == [
+        "No performance estimate: X is not in the GPU catalog."
+    ]

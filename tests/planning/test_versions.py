@@ -84,9 +84,29 @@ SWITCHES = [
     ("null_block_reserved", "0.28.0", "0.29.0", None),
     ("online_fp8_per_tensor", "0.30.0", "0.32.0", None),
     ("lean_v1_sampler", "0.14.0", "0.17.0", "0.29.0"),
-    ("larger_non_torch_tp", "0.14.0", "0.17.0", "0.29.0"),
-    ("larger_non_torch_tp1", "0.17.0", "0.18.0", "0.29.0"),
+    ("larger_non_torch_tp", "0.14.0", "0.17.0", None),
+    ("fi_allreduce_fusion", "0.14.0", "0.17.0", None),
+    ("fi_standalone_allreduce", "0.28.0", "0.29.0", None),
+    ("fi_mnnvl_first", "0.24.0", "0.26.0", None),
 ]
+
+
+# Switches whose window closes before 0.28: (switch, last without, first with, first without)
+WINDOWS = [
+    ("larger_non_torch_tp1", "0.17.0", "0.18.0", "0.27.0"),
+    ("fi_fusion_single_stage_only", "0.14.0", "0.17.0", "0.21.0"),
+    ("fi_buffers_multicast_granular", "0.14.0", "0.17.0", "0.27.0"),
+]
+
+
+@pytest.mark.parametrize(
+    ("switch", "before", "since", "until"), WINDOWS, ids=[w[0] for w in WINDOWS]
+)
+def test_each_window_opens_and_closes(switch: str, before: str, since: str, until: str) -> None:
+    assert getattr(rules_for(before), switch) is False
+    assert getattr(rules_for(since), switch) is True
+    assert getattr(rules_for(until), switch) is False
+    assert getattr(rules_for("0.33.0"), switch) is False
 
 
 @pytest.mark.parametrize(

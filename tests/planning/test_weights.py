@@ -219,3 +219,59 @@ def test_mla_rotary_cache_uses_the_rope_head_dim() -> None:
     # 1,854,239,744 in bf16, the rest 1 B; rotary 163,840 positions × qk_rope_head_dim 64 × 2 B
     result = weights("deepseek-ai/DeepSeek-V3", method="fp8")
     assert result.bytes_per_gpu == 669_145_760_256 + 3_708_479_488 + 163_840 * 64 * 2
+
+
+def test_deepseek_v32_indexer_is_replicated_on_every_tp_rank() -> None:
+    # 61 layers × 13,959,424 indexer parameters (deepseek_v2.py Indexer: ReplicatedLinear and
+    # disable_tp) = 851,524,864 × 2 B in bf16 on every GPU, where the rest is split by tp: at
+    # tp 8 each GPU holds 7/8 of them more than an even split gives.
+    one = weights("deepseek-ai/DeepSeek-V3.2")
+    eight = weights("deepseek-ai/DeepSeek-V3.2", tp=8)
+    rope = 163_840 * 64 * 2
+    replicated = 851_524_864 * 2
+    assert eight.bytes_per_gpu == pytest.approx(
+        (one.bytes_per_gpu - rope) / 8 + replicated * 7 / 8 + rope
+    )
+    assert eight.total_bytes == pytest.approx(one.total_bytes - rope + 8 * rope + 7 * replicated)
+
+
+def _bnb_llama(quantization_config: dict[str, object]) -> WeightsEstimate:
+    """Llama-3.1-8B with a bitsandbytes quantization_config as transformers saves it."""
+    from vllm_wizard.catalog.models import catalog_model
+    from vllm_wizard.models.arch import arch_from_config
+
+    model = catalog_model(LLAMA_8B)
+    assert model is not None
+    config = {**model.config, "quantization_config": quantization_config}
+    return estimate_weights(
+        arch_from_config(config),
+        params_total=LLAMA_8B_PARAMS,
+        params_by_dtype=None,
+        dtype="bfloat16",
+        method="bitsandbytes",
+        tp=1,
+        pp=1,
+    )
+
+
+def test_bitsandbytes_4bit_packs_two_weights_per_byte_plus_block_scales() -> None:
+    # vLLM ≤ 0.27 (bitsandbytes.py create_qweight_for_4bit: input × output // 2 uint8) with a
+    # QuantState per weight. The 6,979,321,856 linear parameters of Llama-3.1-8B; embedding,
+    # lm_head and norms (1,050,939,392) stay bf16 (not LinearBase); + the rotary cache.
+    # Double quantization (uint8 absmax per 64, fp32 per 256 absmax): 0.5 + 1/64 + 4/16,384
+    # = 2,113/4,096 B → 3,600,416,768 + 2,101,878,784 + 33,554,432
+    nested = _bnb_llama(
+        {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_use_double_quant": True}
+    )
+    assert nested.bytes_per_gpu == 5_735_849_984
+    # fp32 absmax per 64: 0.5 + 4/64 = 9/16 B → 3,925,868,544 + 2,101,878,784 + 33,554,432
+    plain = _bnb_llama({"quant_method": "bitsandbytes", "load_in_4bit": True})
+    assert plain.bytes_per_gpu == 6_061_301_760
+    # 8-bit: one byte per linear weight, as fp8
+    eight = _bnb_llama({"quant_method": "bitsandbytes", "load_in_8bit": True})
+    assert eight.bytes_per_gpu == 9_114_755_072
+
+
+def test_bitsandbytes_on_the_fly_is_4bit_nf4_with_double_quantization() -> None:
+    # bitsandbytes_loader.py: quantize_4bit(..., compress_statistics=True, quant_type="nf4")
+    assert weights(LLAMA_8B, method="bitsandbytes").bytes_per_gpu == 5_735_849_984

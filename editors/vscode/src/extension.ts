@@ -13,6 +13,7 @@ import {
   State,
 } from 'vscode-languageclient/node';
 import { discoverServer, INSTALL_COMMAND, type FoundServer } from './discovery';
+import { showUnsavedPlan } from './plan';
 import { onDidChangeInterpreter, selectedInterpreter } from './python';
 import { loginShellPath, processRunner } from './runner';
 import {
@@ -50,6 +51,12 @@ const DOCUMENT_SELECTOR = [
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Opens `content` in a new untitled editor (not a preview: it must not vanish on the next click). */
+async function openUntitled(content: string, language: string): Promise<void> {
+  const document = await vscode.workspace.openTextDocument({ content, language });
+  await vscode.window.showTextDocument(document, { preview: false });
 }
 
 /** Opens the settings of `scope` at vllmWizard.server.path. */
@@ -211,6 +218,19 @@ class WizardClient implements vscode.Disposable {
       initializationOptions: () => initializationOptions(vscode.workspace.getConfiguration(SECTION)),
       synchronize: { configurationSection: SECTION },
       middleware: {
+        // Every run of the server's showPlan (code lens, code action, palette, status bar) passes
+        // here: a plan the server returned without saving ("Show without saving") is shown.
+        executeCommand: async (command, args, next) => {
+          const result = await next(command, args);
+          if (command === SERVER_COMMANDS.showPlan) {
+            try {
+              await showUnsavedPlan(result, openUntitled);
+            } catch (err) {
+              this.output.error(`Showing the unsaved plan: ${message(err)}`);
+            }
+          }
+          return result;
+        },
         workspace: {
           // Answer workspace/configuration for our section in the same shape as initializationOptions.
           configuration: async (params, token, next) => {

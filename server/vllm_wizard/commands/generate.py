@@ -130,7 +130,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     folder = resolve_output_dir(args.output, _profile_dir(args), outputs.dir, None)
     banner = None if plan.starts else does_not_start_banner(plan)
-    rendered = artifacts(plan, args.emit or outputs.emit, infeasible_banner=banner)
+    rendered = artifacts(
+        plan,
+        args.emit or outputs.emit,
+        infeasible_banner=banner,
+        diagnostics=analysis.diagnostics,
+    )
     for warning in rendered.warnings:
         _err(f"{PROG}: warning: {warning}")
     for reason in rendered.skipped.values():

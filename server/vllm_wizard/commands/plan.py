@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     plan: Plan | None = analysis.plan
     assert plan is not None
     if args.json:
-        sys.stdout.write(plan_json(plan))
+        sys.stdout.write(plan_json(plan, analysis.diagnostics))
     else:
         sys.stdout.write(render_report(plan, explain=bool(args.explain)))
     for line in noted_diagnostics(display, analysis.diagnostics):

@@ -5,8 +5,10 @@ differs from what would be written, the user is asked (`window/showMessageReques
 that will not start is written only when the user says so, each file then saying why. Work
 is reported with `$/progress`, and the result opens with `window/showDocument`.
 
-Clients that cannot be asked (no `window.showMessage` capability: eglot, Kate) keep the user's
-files and write nothing for a plan that will not start; every outcome a client does not show
+An `outputs.dir` outside the profile's folder is written to only when the user says so (the
+CLI wants `-o` or `--force`). Clients that cannot be asked (no `window.showMessage`
+capability: eglot, Kate) keep the user's files and write nothing for a plan that will not
+start or for such an `outputs.dir`; every outcome a client does not show
 by opening a document (no `window.showDocument`, or the editor did not open it) is told with
 `window/showMessage`: what was written and where, or why nothing was and what to do.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +25,7 @@ from lsprotocol import types
 
 from vllm_wizard.lsp.analysis import uri_to_path
 from vllm_wizard.lsp.progress import Progress
+from vllm_wizard.profile.io import outside_profile_folder
 from vllm_wizard.render.artifacts import (
     PLAN_JSON,
     Artifact,
@@ -39,12 +43,14 @@ from vllm_wizard.render.emit import (
 )
 
 if TYPE_CHECKING:
+    from vllm_wizard.engine import Analysis
     from vllm_wizard.lsp.server import WizardServer
     from vllm_wizard.planning.plan import Plan
 
 log = logging.getLogger(__name__)
 
 GENERATE_ANYWAY = "Generate anyway"
+WRITE = "Write"
 REPLACE = "Replace"
 KEEP = "Keep mine"
 CANCEL = "Cancel"
@@ -98,12 +104,13 @@ async def _show(server: WizardServer, path: Path) -> bool:
     return shown is not None and shown.success
 
 
-def _plan_or_reason(server: WizardServer, uri: str) -> tuple[Plan | None, str]:
+def _planned(server: WizardServer, uri: str) -> tuple[Analysis | None, str]:
+    """The document's analysis when it has a plan; else None and why not."""
     analysis, _ = server.current(uri)
     if analysis is None:
         return None, "this file is not a vLLM Wizard profile"
     if analysis.plan is not None:
-        return analysis.plan, ""
+        return analysis, ""
     blocking = next((d for d in analysis.diagnostics if d.is_error), None)
     if blocking is None:
         blocking = next(
@@ -134,10 +141,11 @@ def _report_json(report: WriteReport, rendered: Artifacts) -> dict[str, Any]:
 
 async def generate(server: WizardServer, uri: str) -> dict[str, Any]:
     """Write the profile's deployment files (its `outputs.emit`, and plan.json)."""
-    plan, why = _plan_or_reason(server, uri)
-    if plan is None:
+    analysis, why = _planned(server, uri)
+    if analysis is None or analysis.plan is None:
         _tell(server, types.MessageType.Error, f"vLLM Wizard cannot generate files: {why}")
         return {"error": why}
+    plan = analysis.plan
     banner = None
     if not plan.starts:
         banner = does_not_start_banner(plan)
@@ -160,7 +168,15 @@ async def generate(server: WizardServer, uri: str) -> dict[str, Any]:
         )
         if answer != GENERATE_ANYWAY:
             return {"error": "cancelled: the plan does not start"}
-    rendered = artifacts(plan, plan.profile.outputs.emit, infeasible_banner=banner)
+    refused = await _refuse_outside_folder(server, uri, plan)
+    if refused is not None:
+        return {"error": refused}
+    rendered = artifacts(
+        plan,
+        plan.profile.outputs.emit,
+        infeasible_banner=banner,
+        diagnostics=analysis.diagnostics,
+    )
     folder = _folder(server, uri, plan)
     planned = plan_writes(folder, rendered)
     force = await _confirm_replacements(server, planned)
@@ -176,6 +192,48 @@ async def generate(server: WizardServer, uri: str) -> dict[str, Any]:
     opened = folder / "serve_command.sh"
     await _show(server, opened if opened.exists() else folder / PLAN_JSON)
     return _report_json(report, rendered)
+
+
+async def _refuse_outside_folder(server: WizardServer, uri: str, plan: Plan) -> str | None:
+    """Why nothing is written when `outputs.dir` leaves the profile's folder; None to write.
+
+    The profile alone must not send an executable script anywhere on disk (the CLI wants
+    `-o` or `--force`): the user is asked, and a client that cannot be asked is told how to
+    write there from the command line.
+    """
+    written = plan.profile.outputs.dir
+    profile_dir = _from_uri(uri)
+    target = outside_profile_folder(profile_dir, written) if written else None
+    if target is None:
+        return None
+    where = (
+        f"outputs.dir sends the deployment files to {target}, outside the profile's folder"
+        f" {profile_dir.resolve()}"
+    )
+    if not can_ask(server):
+        profile = uri_to_path(uri)
+        command = (
+            f"vllm-wizard generate {shlex.quote(str(profile)) if profile else 'PROFILE'}"
+            f" -o {shlex.quote(str(target))}"
+        )
+        _tell(
+            server,
+            types.MessageType.Warning,
+            f"vLLM Wizard wrote no files: the profile's {where}, and this editor cannot ask"
+            f" before writing there. Write them with `{command}`, or point outputs.dir inside"
+            " the profile's folder.",
+        )
+        return "not written: outputs.dir is outside the profile's folder"
+    answer = await _ask(
+        server,
+        types.MessageType.Warning,
+        f"The profile's {where}. Write them there?",
+        WRITE,
+        CANCEL,
+    )
+    if answer != WRITE:
+        return "cancelled: outputs.dir is outside the profile's folder"
+    return None
 
 
 async def _confirm_replacements(server: WizardServer, planned: list[PlannedWrite]) -> bool:
@@ -229,11 +287,12 @@ async def show_plan(server: WizardServer, uri: str) -> dict[str, Any]:
     from vllm_wizard.render.plan_json import plan_json
     from vllm_wizard.render.report import verdict_line
 
-    plan, why = _plan_or_reason(server, uri)
-    if plan is None:
+    analysis, why = _planned(server, uri)
+    if analysis is None or analysis.plan is None:
         _tell(server, types.MessageType.Error, f"vLLM Wizard has no plan: {why}")
         return {"error": why}
-    text = plan_json(plan)
+    plan = analysis.plan
+    text = plan_json(plan, analysis.diagnostics)
     folder = _folder(server, uri, plan)
     planned = plan_writes(folder, {PLAN_JSON: Artifact(text, False)})
     path = planned[0].path

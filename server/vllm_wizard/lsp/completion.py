@@ -366,6 +366,8 @@ def _value_items(context: CursorContext, analysis: Analysis | None) -> list[_Ite
     items = list(_enum_values(path))
     if path == ("model", "max_model_len"):
         items += _length_values(analysis)
+    elif path == ("hardware", "tp_size"):
+        items += _tp_values(analysis)
     return items
 
 
@@ -407,6 +409,28 @@ def _length_values(analysis: Analysis | None) -> list[_Item]:
         concurrency = plan.profile.workload.concurrency
         detail = f"longest request that fits at concurrency {concurrency}"
         items.append(_Item(str(fits), "value", str(fits), detail, sort="3", literal=True))
+    return items
+
+
+def _tp_values(analysis: Analysis | None) -> list[_Item]:
+    """The sizes vLLM accepts for this model (`valid_tp`: they divide the attention heads and
+    split or replicate the KV heads evenly) within the profile's GPUs; `auto`'s pick marked."""
+    from vllm_wizard.planning.semantic import valid_tp
+
+    plan = analysis.plan if analysis is not None else None
+    if plan is None:
+        return []
+    hw, setup, heads = plan.profile.hardware, plan.setup, plan.arch.num_attention_heads
+    items = []
+    for tp in range(1, hw.gpus * hw.nodes // setup.pp + 1):
+        if not valid_tp(plan.arch, tp):
+            continue
+        detail = f"{heads // tp} of the {heads} attention heads per GPU"
+        if tp > hw.gpus:
+            detail += "; across nodes (slow)"
+        if plan.tp_chosen and tp == setup.tp:
+            detail += "; what `auto` picks"
+        items.append(_Item(str(tp), "value", str(tp), detail, sort=f"2{tp:04d}", literal=True))
     return items
 
 

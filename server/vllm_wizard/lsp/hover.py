@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel
+from pydantic import BaseModel, WithJsonSchema
 from pydantic.fields import FieldInfo
 
 from vllm_wizard.catalog.gpus import GpuSpec
@@ -41,7 +41,15 @@ from vllm_wizard.profile.schema import (
     Profile,
     quantization_choices,
 )
-from vllm_wizard.render.performance import CURVE_HEADER, curve_cells, heading, sparklines, summary
+from vllm_wizard.render.performance import (
+    CURVE_HEADER,
+    curve_cells,
+    has_estimate,
+    heading,
+    no_estimate,
+    sparklines,
+    summary,
+)
 from vllm_wizard.render.report import breakdown_rows, verdict_line
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 from vllm_wizard.vllm.args import MODELLED, NOT_MODELLED, PROFILE_FLAGS
@@ -179,7 +187,22 @@ def field_choices(path: tuple[str, ...]) -> tuple[str, ...]:
     if path == ("model", "quantization"):
         return quantization_choices()
     info = schema_field(path)
-    return _choices(info.annotation) if info is not None else ()
+    if info is None:
+        return ()
+    return _choices(info.annotation) or _published_choices(info.metadata)
+
+
+def _published_choices(metadata: Iterable[Any]) -> tuple[str, ...]:
+    """The words a field's own JSON Schema adds to its Python type (`tp_size: auto`, which
+    the validator reads as null), and `null` when that schema allows it."""
+    for item in metadata:
+        if isinstance(item, WithJsonSchema) and item.json_schema is not None:
+            options = item.json_schema.get("anyOf", [item.json_schema])
+            words = [str(word) for option in options for word in option.get("enum", ())]
+            if words and any(option.get("type") == "null" for option in options):
+                words.append("null")
+            return tuple(words)
+    return ()
 
 
 def _choices(annotation: Any) -> tuple[str, ...]:
@@ -212,6 +235,24 @@ def yaml_text(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {yaml_text(v)}" for k, v in value.items()) + "}"
     return str(value)
+
+
+def _published_type_text(metadata: Iterable[Any]) -> str | None:
+    """The type a field's own JSON Schema states (`whole number ≥ 1 or `auto` or `null``),
+    where it says more than the Python type; None when it is not that simple."""
+    schema = next((m.json_schema for m in metadata if isinstance(m, WithJsonSchema)), None)
+    parts: list[str] = []
+    for option in (schema or {}).get("anyOf", []):
+        if option.get("type") == "integer":
+            bound = f" ≥ {option['minimum']}" if "minimum" in option else ""
+            parts.append(f"whole number{bound}")
+        elif "enum" in option:
+            parts.extend(f"`{word}`" for word in option["enum"])
+        elif option.get("type") == "null":
+            parts.append("`null`")
+        else:
+            return None
+    return " or ".join(parts) or None
 
 
 _TYPE_NAMES: dict[Any, str] = {
@@ -263,7 +304,8 @@ def field_markdown(path: tuple[str, ...]) -> str | None:
     choices = field_choices(path)
     facts: list[str] = []
     if not choices or get_origin(annotation) in (Union, types.UnionType):
-        facts.append(f"Type: {_type_text(annotation, info.metadata)}")
+        typed = _published_type_text(info.metadata) or _type_text(annotation, info.metadata)
+        facts.append(f"Type: {typed}")
     facts.append(
         "Required."
         if info.is_required()
@@ -487,6 +529,8 @@ def memory_markdown(analysis: Analysis) -> str:
 def performance_markdown(perf: Performance, for_setup: str | None = None) -> list[str]:
     """The estimates at the workload's concurrency and a table of them as users grow;
     `for_setup` names the recommended setup they are for when the profile does not start."""
+    if not has_estimate(perf):
+        return [no_estimate(perf)]
     lines = [
         f"**Performance** {heading(perf)} (estimates)"
         + (f", for the recommended setup: {for_setup}" if for_setup else ""),

@@ -76,11 +76,17 @@ def derivations(plan: Plan) -> list[Derivation]:
             if rules.model_runner_v2
             else ""
         )
+        workspace = (
+            f" + {_gib(stage.allreduce_workspace)} FlashInfer all-reduce workspace"
+            if stage.allreduce_workspace
+            else ""
+        )
         add(
             "non_torch",
             _gib(stage.non_torch),
-            f"estimate: {non_torch_gib(rules, 1):g} GiB at tp 1, {non_torch_gib(rules, 2):g} GiB"
-            f" with tensor parallelism (H100 logs){persistent}",
+            f"estimate: {non_torch_gib(rules, setup.tp):g} GiB at tp {setup.tp}"
+            f" ({'as at tp 4 in the H100 logs' if setup.tp > 4 else 'H100 logs'})"
+            f"{workspace}{persistent}",
         )
         if memory.graphs:
             placement = (

@@ -24,16 +24,22 @@ Estimates, with their evidence:
   pass over max_num_batched_tokens.
 * non_torch: CUDA context growth, NCCL and custom all-reduce buffers after vLLM's snapshot:
   0.13 GiB at tp 1, 0.55 with tensor parallelism (llm-d's H100 logs at tp 2: 0.54 and 0.55;
-  the largest seen: an A100 tp-4 and an RTX A5000 tp-8 start-up imply less). On the V1
-  runner from 0.17/0.18 (versions.py): 0.25 at tp 1 and 2.1 with tensor parallelism (0.19.0
-  H100 logs: 0.24–0.26 and 2.06–2.17). From
-  0.29 the V2 sampler's persistent per-sequence state (an int32 [max_num_seqs, vocab] count
-  table and two bit masks, 4.25 bytes × max_num_seqs × vocab) is consumed memory as well.
+  an A100 tp-4 and an RTX A5000 tp-8 start-up imply less). From 0.17 with tensor
+  parallelism: 0.60 GiB at tp 2 and 0.71 from tp 4, plus FlashInfer's all-reduce workspace
+  on Hopper and Blackwell (allreduce.py: 1.5 GiB on 0.17–0.26, about 0.5 GiB after); the
+  0.19.0 H100 logs show 2.07 and 2.10 GiB at tp 2, 2.21 at tp 4. Releases after 0.28 have no
+  log: they keep these figures, the workspace's read from their source. At tp 1, 0.25 on
+  0.18–0.26 (0.19.0 H100 logs: 0.24–0.26), which measure the CUDA-graph profiling inside the
+  window (versions.py). From 0.29 the V2 sampler's persistent per-sequence state (an int32
+  [max_num_seqs, vocab] count table and two bit masks, 4.25 bytes × max_num_seqs × vocab) is
+  consumed memory as well.
 * cuda_graph: graphs × layers per GPU × 0.27 MiB (0.36 with tp on one node, 0.55 across
   nodes), fitted to vLLM 0.10's "Graph capturing finished … took X GiB" lines (A100,
   Qwen2-7B at tp 1/2, gpt-oss-120b at tp 4). Subtracted from the budget since 0.20.
-* startup reserve: memory in use before vLLM's snapshot (CUDA context, NCCL, cuBLAS) is not in
-  the budget but must be free: 0.61 GiB on an H100 (79.18 − 78.57 GiB free at start-up).
+* startup reserve: memory in use before vLLM's snapshot (CUDA context, NCCL, cuBLAS, custom
+  all-reduce buffers) is not in the budget but must be free: 0.61 GiB on an H100 at tp 1
+  (79.18 − 78.57 GiB free at start-up), 1.55 with tensor parallelism (77.64 and 77.66 GiB
+  free at tp 2 on 0.11 and 0.19, 77.64 at tp 4 on 0.19).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from vllm_wizard.models.arch import LayerKind, ModelArch
+from vllm_wizard.planning.allreduce import flashinfer_workspace_bytes
 from vllm_wizard.planning.kv import (
     KvLayout,
     build_layout,
@@ -63,9 +70,11 @@ SAMPLER_BYTES_V1_LEAN_BASE = 15.0
 NON_TORCH_TP1_GIB = 0.13
 NON_TORCH_TP_GIB = 0.55
 NON_TORCH_TP1_GIB_V018 = 0.25
-NON_TORCH_TP_GIB_V017 = 2.1
+NON_TORCH_TP2_GIB_V017 = 0.60
+NON_TORCH_TP4_GIB_V017 = 0.71
 GRAPH_MIB_PER_LAYER = {"single": 0.27, "tp": 0.36, "cross-node": 0.55}
 STARTUP_RESERVE_GIB = 0.61
+STARTUP_RESERVE_TP_GIB = 1.55
 
 KV_DTYPE_BYTES = {"fp8": 1.0, "fp8_e4m3": 1.0, "fp8_e5m2": 1.0, "fp8_inc": 1.0}
 
@@ -150,6 +159,8 @@ class StageMemory:
     kv_cache: float
     layout: KvLayout
     num_blocks: int
+    allreduce_workspace: float = 0.0
+    """FlashInfer's all-reduce workspace, part of `non_torch` (allreduce.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +197,13 @@ class MemoryResult:
     @property
     def needed_one_request(self) -> float:
         return float(self.stage.layout.needed_bytes(self.max_model_len))
+
+    @property
+    def graph_spare(self) -> float:
+        """What gpu_memory_utilization leaves free for CUDA graphs captured outside the budget:
+        the rest of the GPU, less the CUDA context and communicators already there when vLLM
+        takes its snapshot. Graphs larger than this make the OOM risk medium."""
+        return graph_spare(self.total, self.budget, self.setup.tp)
 
 
 def kv_dtype_bytes(kv_cache_dtype: str, model_dtype: str) -> float:
@@ -286,18 +304,42 @@ def sampler_bytes_per_entry(
 
 
 def non_torch_gib(rules: Rules, tp: int) -> float:
-    """Non-torch memory per GPU after vLLM's snapshot, without V2's persistent sampler state."""
+    """Non-torch memory per GPU after vLLM's snapshot, without FlashInfer's all-reduce
+    workspace and V2's persistent sampler state."""
     if tp > 1:
-        return NON_TORCH_TP_GIB_V017 if rules.larger_non_torch_tp else NON_TORCH_TP_GIB
+        if not rules.larger_non_torch_tp:
+            return NON_TORCH_TP_GIB
+        return NON_TORCH_TP2_GIB_V017 if tp == 2 else NON_TORCH_TP4_GIB_V017
     return NON_TORCH_TP1_GIB_V018 if rules.larger_non_torch_tp1 else NON_TORCH_TP1_GIB
 
 
-def _non_torch(arch: ModelArch, setup: Setup, rules: Rules, last: bool) -> float:
-    gib = non_torch_gib(rules, setup.tp)
+def startup_reserve_gib(tp: int) -> float:
+    """Memory in use on each GPU before vLLM's snapshot (it must be free besides the budget)."""
+    return STARTUP_RESERVE_TP_GIB if tp > 1 else STARTUP_RESERVE_GIB
+
+
+def graph_spare(total: float, budget: float, tp: int) -> float:
+    """Bytes outside the budget once the start-up reserve is taken (see MemoryResult)."""
+    return total - budget - startup_reserve_gib(tp) * GIB
+
+
+def _non_torch(
+    arch: ModelArch, gpu: GpuInputs, setup: Setup, rules: Rules, dtype_bytes: float, last: bool
+) -> tuple[float, float]:
+    """(non-torch bytes, the FlashInfer all-reduce workspace among them)."""
+    workspace = flashinfer_workspace_bytes(
+        rules,
+        gpu.capability,
+        tp=setup.tp,
+        pp=setup.pp,
+        hidden_size=arch.hidden_size,
+        dtype_bytes=dtype_bytes,
+        max_num_batched_tokens=setup.max_num_batched_tokens,
+    )
     persistent = 0.0
     if rules.model_runner_v2 and last:
         persistent = PERSISTENT_SAMPLER_BYTES * setup.max_num_seqs * arch.vocab_size
-    return gib * GIB + persistent
+    return non_torch_gib(rules, setup.tp) * GIB + workspace + persistent, float(workspace)
 
 
 def _cuda_graph(arch: ModelArch, setup: Setup, graphs: int, layers: int) -> float:
@@ -339,7 +381,7 @@ def compute_memory(
 
     limit = arch.derived_max_model_len
     requested_len = setup.max_model_len
-    sized: list[tuple[int, float, float, float, float, float, KvLayout]] = []
+    sized: list[tuple[int, float, float, float, float, float, KvLayout, float]] = []
     kinds_by_stage = stage_layer_kinds(arch, setup.pp)
     layouts: dict[tuple[LayerKind, ...], KvLayout] = {}  # stages of equal layers share one
     for index, kinds in enumerate(kinds_by_stage):
@@ -358,21 +400,25 @@ def compute_memory(
         )
         layouts[kinds] = layout
         stage_weights = max(0.0, weights.bytes_per_gpu - offload)
+        workspace = 0.0
         if setup.overhead_gb is not None:
             activation, non_torch, graph = setup.overhead_gb * GIB, 0.0, 0.0
         else:
             activation = _activation(arch, gpu, setup, rules, dtype_bytes, last)
-            non_torch = _non_torch(arch, setup, rules, last)
+            non_torch, workspace = _non_torch(arch, gpu, setup, rules, dtype_bytes, last)
             graph = _cuda_graph(arch, setup, graphs, len(kinds))
         if setup.kv_cache_memory_bytes is not None:
             kv = float(setup.kv_cache_memory_bytes)
         else:
             kv = budget - stage_weights - activation - non_torch - (graph if in_budget else 0.0)
-        sized.append((index, stage_weights, activation, non_torch, graph, kv, layout))
+        sized.append((index, stage_weights, activation, non_torch, graph, kv, layout, workspace))
 
     null_block = rules.null_block_reserved
-    num_blocks = min(layout.num_blocks(kv) for *_, kv, layout in sized)
-    stages = [StageMemory(*stage, num_blocks) for stage in sized]
+    num_blocks = min(layout.num_blocks(kv) for *_, kv, layout, _ in sized)
+    stages = [
+        StageMemory(index, weights_, act, non_torch, graph, kv, layout, num_blocks, workspace)
+        for index, weights_, act, non_torch, graph, kv, layout, workspace in sized
+    ]
 
     def check_memory(stage: StageMemory) -> float:
         return stage.kv_cache - (stage.layout.bytes_per_block if null_block else 0)
@@ -391,7 +437,8 @@ def compute_memory(
 
     # ties (stages of one layout share num_blocks): the stage with the least KV memory
     tight = min(stages, key=lambda stage: (concurrency(stage), stage.kv_cache))
-    free = (gpu.free_gib * GIB) if gpu.free_gib is not None else total - STARTUP_RESERVE_GIB * GIB
+    reserve = startup_reserve_gib(setup.tp) * GIB
+    free = (gpu.free_gib * GIB) if gpu.free_gib is not None else total - reserve
     if setup.kv_cache_memory_bytes is None and budget > free:
         refusal = Refusal("startup-free-memory", needed_gib=budget / GIB, available_gib=free / GIB)
     if refusal is None:
@@ -430,14 +477,13 @@ def compute_memory(
     # a refused start holds no request at all (as its 0 blocks and 0 tokens say)
     max_context = _longest_at_concurrency(layout, workload, room, max_model_len) if starts else 0
 
-    spare = total - budget
     graph_outside = tight.cuda_graph if not in_budget else 0.0
     if not starts:
         risk: Literal["low", "medium", "high"] = "high"
     elif (
         not fits
         or headroom < 2 * workload.headroom_gb * GIB
-        or graph_outside > spare - STARTUP_RESERVE_GIB * GIB
+        or graph_outside > graph_spare(total, budget, setup.tp)
     ):
         risk = "medium"
     else:

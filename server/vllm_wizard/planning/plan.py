@@ -247,7 +247,10 @@ def plan_core(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> PlanC
             data=fixes_data([Fix.set(f"Set dtype: {fix_to}", ("model", "dtype"), fix_to, True)]),
         )
     method = _effective_quantization(profile, arch, rules)
-    check_quantization(profile, arch, gpu, method, findings, online_fp8=online_fp8(rules))
+    removed = frozenset() if rules.bitsandbytes else frozenset({"bitsandbytes"})
+    check_quantization(
+        profile, arch, gpu, method, findings, online_fp8=online_fp8(rules), removed=removed
+    )
     check_kv_cache_dtype(profile, dtype.dtype, gpu, findings)
     check_max_model_len(profile, arch, findings)
 

@@ -19,7 +19,7 @@ from vllm_wizard.planning.findings import (
     counted,
     fixes_data,
 )
-from vllm_wizard.planning.memory import GIB, STARTUP_RESERVE_GIB, MemoryResult
+from vllm_wizard.planning.memory import GIB, MemoryResult
 from vllm_wizard.planning.result import FieldEdit, Recommendation
 from vllm_wizard.planning.search import (
     UTIL_FIELD,
@@ -421,9 +421,7 @@ def feasibility_findings(core: PlanCore, advice: Advice, findings: Findings) -> 
             GPU_FIELD,
             related=related,
         )
-    # The same threshold as the medium OOM risk: what utilization leaves free, less the CUDA
-    # context and communicators that are already there when vLLM takes its snapshot.
-    spare = memory.total - memory.budget - STARTUP_RESERVE_GIB * GIB
+    spare = memory.graph_spare  # the threshold of the medium OOM risk
     if not memory.cuda_graph_in_budget and memory.stage.cuda_graph > spare:
         findings.warning(
             Code.CUDA_GRAPH_RISK,

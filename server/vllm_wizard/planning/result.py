@@ -222,5 +222,9 @@ class PlanDocument(_Section):
     commands: Commands
     performance: Performance
     recommendations: list[Recommendation]
-    warnings: list[PlanWarning]
+    warnings: list[PlanWarning] = Field(
+        description="Every error and warning of the analysis behind the plan, each once: the"
+        " profile's text, the model and GPU look-ups (model-derived, gpu-ambiguous, ...) and"
+        " the planner's."
+    )
     explain: list[Derivation] = Field(description="How each memory figure was derived.")

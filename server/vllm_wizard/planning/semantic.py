@@ -169,14 +169,27 @@ def check_quantization(
     findings: Findings,
     *,
     online_fp8: str = "fp8",
+    removed: frozenset[str] = frozenset(),
 ) -> bool:
     """The requested method against the checkpoint's and against the GPU.
 
-    `online_fp8` is the targeted vLLM's spelling of fp8 quantized at load time.
+    `online_fp8` is the targeted vLLM's spelling of fp8 quantized at load time; `removed`
+    holds the methods the targeted vLLM no longer has.
     """
     requested = profile.model.quantization
     declared = arch.quantization.method if arch.quantization is not None else None
     ok = True
+    if declared in removed:
+        findings.error(
+            Code.QUANTIZATION,
+            f"{profile.model.id} is a {declared} checkpoint, and vLLM {profile.target_vllm_version}"
+            f' no longer has that method: it stops with "Unknown quantization method:'
+            f' {declared}". Serve the unquantized model (with quantization: {online_fp8} to'
+            " halve its weights) or another quantized copy.",
+            MODEL_FIELD,
+            related=((MODEL_FIELD, f"quantization_config.quant_method = {declared}"),),
+        )
+        return False
     if declared is None and requested in CHECKPOINT_CONFIG_FILES:
         files = " or ".join(CHECKPOINT_CONFIG_FILES[requested])
         findings.error(

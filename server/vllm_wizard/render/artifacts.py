@@ -6,7 +6,7 @@ plan cannot have (Compose for several nodes) is listed in `skipped` with the rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,6 +20,7 @@ from vllm_wizard.render.serve import one_line, serve_script
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
+    from vllm_wizard.profile.diagnostics import Diagnostic
 
 PLAN_JSON = "plan.json"
 FILENAMES: Mapping[EmitTarget, str] = {
@@ -106,12 +107,17 @@ def _targets(emit: Iterable[EmitTarget]) -> list[EmitTarget]:
 
 
 def artifacts(
-    plan: Plan, emit: Iterable[EmitTarget], *, infeasible_banner: str | None
+    plan: Plan,
+    emit: Iterable[EmitTarget],
+    *,
+    infeasible_banner: str | None,
+    diagnostics: Sequence[Diagnostic],
 ) -> Artifacts:
     """Render each emit target (duplicates once) and plan.json.
 
     `infeasible_banner` is given when the plan does not start and the user allowed it; each
-    file but plan.json (whose `starts: false` says it) then begins with it.
+    file but plan.json (whose `starts: false` says it) then begins with it. `diagnostics` are
+    the analysis's, for plan.json's `warnings`.
     """
     warning = amd_warning(plan)
     banner = "\n".join(part for part in (infeasible_banner, warning) if part) or None
@@ -130,5 +136,5 @@ def artifacts(
         files[name] = Artifact(
             render(plan, serve_banner if serve else banner), name.endswith(".sh")
         )
-    files[PLAN_JSON] = Artifact(plan_json(plan), False)
+    files[PLAN_JSON] = Artifact(plan_json(plan, diagnostics), False)
     return Artifacts(files, skipped, (warning,) if warning else ())

@@ -34,6 +34,18 @@ def figure(span: Span | None, unit: str, digits: int = 0) -> str:
     return f"{span.point:,.{digits}f} {unit} ({low}–{high})"
 
 
+def has_estimate(performance: Performance) -> bool:
+    """False when the planner had nothing to estimate for (an unknown GPU; a profile that does
+    not start with no setup that does): then only the reason is shown, not rows of "unknown"."""
+    return performance.decode_tokens_per_s is not None
+
+
+def no_estimate(performance: Performance) -> str:
+    """Why there are no figures, in the planner's words, as a sentence."""
+    reason = "; ".join(performance.assumptions) or "no performance estimate"
+    return reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
+
+
 def summary(performance: Performance) -> list[tuple[str, str]]:
     """(label, figure) rows at the workload's concurrency."""
     rows = [

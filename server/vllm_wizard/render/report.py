@@ -9,7 +9,9 @@ from vllm_wizard.planning.memory import GIB
 from vllm_wizard.render.performance import (
     CURVE_HEADER,
     curve_cells,
+    has_estimate,
     heading,
+    no_estimate,
     sparklines,
     summary,
 )
@@ -84,6 +86,8 @@ def needs_phrase(plan: Plan) -> str:
 def performance_lines(performance: Performance, for_setup: str | None = None) -> list[str]:
     """Estimates at the workload's concurrency, then throughput and latency as users grow;
     `for_setup` names the recommended setup they are for when the profile does not start."""
+    if not has_estimate(performance):
+        return [no_estimate(performance)]
     title = f"Performance {heading(performance)} (estimates; ranges as the assumptions state)"
     if for_setup:
         title += f", for the recommended setup: {for_setup}"
