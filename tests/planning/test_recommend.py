@@ -226,6 +226,15 @@ def test_no_longest_length_is_claimed_for_a_profile_vllm_refuses_to_load() -> No
     assert titles[0].startswith("Set max_model_len: 27,312 and quantization: none (fits: ")
 
 
+def test_no_longest_length_for_a_checkpoint_whose_method_this_vllm_lacks() -> None:
+    # bitsandbytes left vLLM in 0.28: the 4-bit weights (5.34 GiB) would claim 118,208 tokens.
+    plan = make_plan("unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit", "RTX 3090")
+    assert Code.QUANTIZATION in errors(plan)
+    assert not plan.starts and plan.longest_max_model_len == 0
+    [short] = [f for f in plan.findings if f.code is Code.DOES_NOT_START]
+    assert "longest" not in short.message
+
+
 def test_max_num_seqs_is_not_suggested_when_the_profile_sets_it() -> None:
     plan = make_plan(workload={"concurrency": 600}, vllm_args={"max_num_seqs": 1024})
     assert "outputs.vllm_args.max_num_seqs" not in dict(recs(plan))

@@ -734,8 +734,9 @@ def search(core: PlanCore, options: PlanOptions, replan: Replan) -> SearchResult
     """The cheapest few setups that start (when `core` does not) and that fit (when it does
     not fit); when none starts on this GPU, the smallest catalog GPU on which one does."""
     fixed = repairs(core) if not core.starts else ()
-    longest = 0  # none starts while vLLM refuses the profile before it sizes memory
-    if core.memory.refusal is not None and not core.memory.starts and not fixed:
+    refused = any(f.is_error for f in core.findings)  # before vLLM sizes memory
+    longest = 0  # no length starts while vLLM refuses the profile for another reason
+    if core.memory.refusal is not None and not core.memory.starts and not refused:
         longest = longest_max_model_len(core.memory, lambda n: _rerun_length(core, n))
     if core.fits:
         return SearchResult(longest_max_model_len=longest)
