@@ -16,9 +16,9 @@ from planner_testing import gpu, make_plan, make_profile, plan_of, resolved
 from vllm_wizard.engine import EngineContext, analyze, plan_options
 from vllm_wizard.hardware.resolve import ResolvedGpu
 from vllm_wizard.models.resolve import ResolvedModel, resolve_model_locally
-from vllm_wizard.planning.plan import Plan, default_pp, plan_profile
+from vllm_wizard.planning.plan import Plan, default_pp, plan_core, plan_profile
 from vllm_wizard.planning.result import Recommendation
-from vllm_wizard.planning.search import PlanOptions
+from vllm_wizard.planning.search import PlanOptions, search
 from vllm_wizard.profile.diagnostics import Code
 from vllm_wizard.profile.schema import Profile
 from vllm_wizard.render.report import render_report, verdict_line
@@ -321,6 +321,23 @@ def test_without_catalog_gpus_nothing_is_invented() -> None:
     assert verdict_line(plan) == "✘ does not start · no setup tried starts"
     assert plan.performance.decode_tokens_per_s is None
     assert "does not start" in plan.performance.assumptions[0]
+
+
+def test_no_board_is_searched_when_no_gpu_lifts_the_refusal() -> None:
+    # vLLM 0.33 has no bitsandbytes: no GPU, layout or knob makes this checkpoint load, and
+    # searching every catalog board for one took ~50 ms of each keystroke (1,685 memory runs).
+    profile = make_profile("unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit", "RTX 3090")
+    model, found = resolved(profile.model.id), gpu("RTX 3090")
+    replans: list[str] = []
+
+    def counting(profile: Profile, model: Any, gpu: Any) -> Any:
+        replans.append(gpu.name)
+        return plan_core(profile, model, gpu)
+
+    core = plan_core(profile, model, found)
+    options = plan_options(model, found)
+    assert search(core, options, counting).starting == ()
+    assert len(set(replans) - {"RTX 3090"}) <= 1  # one probe on the most capable board
 
 
 # ----------------------------------------------------------------------------- layout rules

@@ -752,7 +752,7 @@ def search(core: PlanCore, options: PlanOptions, replan: Replan) -> SearchResult
         starting += _extras(gpu_search, hits, "start", starting, longest)
         if starting and not starting[0].core.fits:
             fitting = _pick(gpu_search, gpu_search.hits(options, "fit", 1), "fit", 1)
-        if not starting:
+        if not starting and not _refused_on_every_board(core, options, replan, fixed):
             starting = _other_gpu(core, options, replan, fixed)
     else:
         hits = gpu_search.hits(options, "fit", FEW)
@@ -818,6 +818,23 @@ def _on_board(
         edits += ((VRAM_FIELD, None),)
     base = replan(edited_profile(core.profile, (*edits, *fixed)), core.model, option.gpu)
     return _GpuSearch(base, replan, option.max_per_node, fixed, max_nodes), edits
+
+
+def _refused_on_every_board(
+    core: PlanCore, options: PlanOptions, replan: Replan, fixed: Edits
+) -> bool:
+    """vLLM refuses the repaired profile whatever the GPU (a checkpoint whose method this
+    release lacks): no board is worth searching. Probed on the most capable NVIDIA board,
+    where an error about compute capability would clear; a quantized copy of the model
+    (another `model.id`) could still lift it, so with one the boards are searched."""
+    if options.quantized:
+        return False
+    boards = [o for o in _other_gpus(core, options) if not o.gpu.is_amd]
+    if not boards:
+        return False
+    best = max(boards, key=lambda o: (o.gpu.compute_capability or (0, 0), o.gpu.memory_gib))
+    probe, _ = _on_board(core, best, replan, fixed, MAX_NODES)
+    return any(f.is_error for f in probe.core.findings)
 
 
 def _other_gpu(core: PlanCore, options: PlanOptions, replan: Replan, fixed: Edits) -> list[Found]:
