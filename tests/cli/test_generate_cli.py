@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from render_testing import MULTI_NODE, SAMPLE
 from vllm_wizard.cli import main
@@ -278,6 +279,23 @@ def test_emit_accepts_commas_spaces_and_repetition(
             "plan.json",
         )
     ]
+
+
+def test_the_written_profile_emits_what_was_generated(
+    profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # regenerating from the written profile gives the same files, compose included
+    first, again = tmp_path / "first", tmp_path / "again"
+    code, _, _ = generate(
+        [str(profile), "-o", str(first), "--emit", "command,profile,compose,command"], capsys
+    )
+    assert code == 0
+    written = yaml.safe_load((first / "profile.yaml").read_text())
+    assert written["outputs"]["emit"] == ["command", "profile", "compose"]
+    code, _, _ = generate([str(first / "profile.yaml"), "-o", str(again)], capsys)
+    assert code == 0
+    assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in first.iterdir())
+    assert (again / "profile.yaml").read_text() == (first / "profile.yaml").read_text()
 
 
 def test_emit_names_an_unknown_target(profile: Path, capsys: pytest.CaptureFixture[str]) -> None:

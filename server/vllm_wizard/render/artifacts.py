@@ -52,13 +52,15 @@ class Artifacts:
 
 Renderer = Callable[["Plan", "str | None"], str]
 
-_RENDERERS: Mapping[EmitTarget, tuple[Renderer, Callable[[Plan], str | None] | None]] = {
+Refusal = Callable[["Plan"], "str | None"]
+
+_RENDERERS: Mapping[EmitTarget, tuple[Renderer, Refusal | None]] = {
     "command": (serve_script, None),
-    "profile": (lambda plan, banner: profile_yaml(plan.profile, banner), None),
     "compose": (compose_yaml, compose_refusal),
     "k8s": (k8s_values_yaml, k8s_refusal),
     "docker": (docker_run_script, None),
 }
+"""Each target's renderer and what refuses it; profile.yaml's depends on the run (below)."""
 
 
 def does_not_start_banner(plan: Plan) -> str:
@@ -125,9 +127,14 @@ def artifacts(
     serve_banner = "\n".join(part for part in (banner, note) if part) or None
     files: dict[str, Artifact] = {}
     skipped: dict[str, str] = {}
-    for target in _targets(emit):
+    targets = _targets(emit)
+    renderers: dict[EmitTarget, tuple[Renderer, Refusal | None]] = {
+        **_RENDERERS,  # profile.yaml's outputs.emit: what this run generates, not what it read
+        "profile": (lambda plan, banner: profile_yaml(plan.profile, banner, targets), None),
+    }
+    for target in targets:
         name = FILENAMES[target]
-        render, refusal = _RENDERERS[target]
+        render, refusal = renderers[target]
         reason = refusal(plan) if refusal is not None else None
         if reason is not None:
             skipped[name] = reason

@@ -13,7 +13,7 @@ are double-quoted, with unprintable characters escaped.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -22,7 +22,7 @@ from vllm_wizard.profile.jsonschema import SCHEMA_ID
 from vllm_wizard.render.serve import one_line
 
 if TYPE_CHECKING:
-    from vllm_wizard.profile.schema import Profile
+    from vllm_wizard.profile.schema import EmitTarget, Profile
 
 MODELINE = f"# yaml-language-server: $schema={SCHEMA_ID}"
 """Lets yaml-language-server (and editors using it) validate the file without our server."""
@@ -81,8 +81,17 @@ def profile_data(profile: Profile) -> dict[str, Any]:
     return data
 
 
-def profile_yaml(profile: Profile, banner: str | None = None) -> str:
-    """profile.yaml: the modeline, an optional banner, then every field."""
+def profile_yaml(
+    profile: Profile, banner: str | None = None, emit: Sequence[EmitTarget] | None = None
+) -> str:
+    """profile.yaml: the modeline, an optional banner, then every field.
+
+    `emit`, when given, is written as `outputs.emit`: the targets actually generated (e.g. by
+    `generate --emit`), so generating again from the written file gives the same files.
+    """
+    if emit is not None:
+        outputs = profile.outputs.model_copy(update={"emit": list(emit)})
+        profile = profile.model_copy(update={"outputs": outputs})
     header = [MODELINE]
     if banner:
         header += comment_lines([banner])
