@@ -21,6 +21,7 @@ from vllm_wizard.planning.result import Recommendation
 from vllm_wizard.planning.search import PlanOptions, search
 from vllm_wizard.profile.diagnostics import Code
 from vllm_wizard.profile.schema import Profile
+from vllm_wizard.render.plan_json import plan_document
 from vllm_wizard.render.report import render_report, verdict_line
 from wizard_testing import EXAMPLES, REPO_ROOT
 
@@ -467,11 +468,15 @@ def test_a_plan_that_does_not_start_estimates_performance_for_the_recommended_se
     assert plan.performance.decode_tokens_per_s == fixed.performance.decode_tokens_per_s
     [heading] = [line for line in render_report(plan).splitlines() if line.startswith("Perf")]
     assert heading.endswith(f", for the recommended setup: {plan.performance_for}")
+    # scripts reading plan.json's figures can tell they are not the profile's own
+    performance = plan_document(plan, ()).model_dump(mode="json")["performance"]
+    assert performance["for_setup"] == best.title.rsplit(" (", 1)[0]
 
 
 def test_a_plan_that_starts_estimates_its_own_performance() -> None:
     plan = make_plan()
     assert plan.performance_for is None
+    assert plan_document(plan, ()).model_dump(mode="json")["performance"]["for_setup"] is None
     [heading] = [line for line in render_report(plan).splitlines() if line.startswith("Perf")]
     assert "recommended" not in heading
 

@@ -88,8 +88,6 @@ class Plan(_Verdict):
     checked_args: CheckedArgs
     tp_chosen: bool
     """True when the profile left tp_size to the planner."""
-    performance_for: str | None = None
-    """When the profile does not start: the recommended setup `performance` is estimated for."""
     longest_max_model_len: int = 0
     """The longest max_model_len that starts on this setup when the profile's does not (else 0);
     the finding, the quick fix, the report and the hover all show this one number."""
@@ -97,6 +95,11 @@ class Plan(_Verdict):
     @property
     def arch(self) -> ModelArch:
         return self.model.arch
+
+    @property
+    def performance_for(self) -> str | None:
+        """When the profile does not start: the recommended setup `performance` is for."""
+        return self.performance.for_setup
 
     @property
     def oom_risk(self) -> Literal["low", "medium", "high"]:
@@ -360,11 +363,12 @@ def plan_profile(
         performance = _performance(inputs, best.gpu.name)
         performance = performance.model_copy(
             update={
+                "for_setup": advice.best_action,
                 "assumptions": [
                     f"For the recommended setup ({advice.best_action}), not the profile as"
                     " written, which does not start.",
                     *performance.assumptions,
-                ]
+                ],
             }
         )
     else:
@@ -385,7 +389,6 @@ def plan_profile(
         findings=tuple(findings.items),
         checked_args=core.args,
         tp_chosen=core.tp_chosen,
-        performance_for=advice.best_action if not core.starts else None,
         longest_max_model_len=advice.longest_max_model_len,
     )
 

@@ -150,6 +150,13 @@ class Performance(_Section):
         default_factory=list, description="Point estimates as concurrency grows."
     )
     slo: SloCheck | None = Field(default=None, description="`workload.slo` checked.")
+    for_setup: str | None = Field(
+        default=None,
+        description=(
+            "null when the figures are for the profile as written; when it does not start,"
+            " the recommended setup (its quick fix's title) they are estimated for."
+        ),
+    )
     assumptions: list[str]
 
 
