@@ -49,6 +49,29 @@ def lookup(document: dict[str, Any], dotted: str) -> Any:
 # ----------------------------------------------------------------------------- the report
 
 
+@pytest.mark.parametrize(
+    ("args", "header", "layout"),
+    [
+        # --tp 3 on the profile's one GPU: the header says 1 GPU, the layout says tp 3
+        ([str(SAMPLE), "--tp", "3"], "on 1 × RTX 4090 ·", "Memory per GPU (tp 3, pp 1)"),
+        (
+            [str(EXAMPLES / "llama3-405b-2-nodes.profile.yaml")],
+            "on 2 nodes × 8 × H100 SXM ·",
+            "Memory per GPU (tp 8, pp 2)",
+        ),
+    ],
+    ids=["tp-above-gpus", "two-nodes"],
+)
+def test_the_report_header_shows_the_profiles_hardware(
+    args: list[str], header: str, layout: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["plan", "--offline", *args], capsys)
+    lines = out.splitlines()
+    assert code == 0
+    assert header in lines[0]
+    assert layout in lines
+
+
 def test_the_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     # Llama-2-7B (fp16) on an RTX 4090 at 4,096 tokens: budget ceil(0.9 × 23.643 GiB) =
     # 22,847,830,151 B; weights 6,738,417,664 × 2 + 4,096 × 128 × 2 = 13,477,883,904; the

@@ -314,6 +314,16 @@ def example(name: str) -> str:
     return (EXAMPLES / name).read_text("utf-8")
 
 
+def test_the_memory_breakdown_names_the_profiles_gpus_and_the_layout_apart() -> None:
+    # tp 3 on one GPU: "3 × RTX 4090" would be hardware the profile does not have
+    text = example("sample.yaml").replace("  tp_size: null", "  tp_size: 3")
+    assert "tp_size: 3" in text
+    analysis = analyze(text, OFFLINE)
+    result = hover(analysis, Position(0, 3))
+    assert result is not None
+    assert lines_of(result)[0] == "**Memory per GPU** · 1 × RTX 4090 · tp 3 · pp 1 · vLLM 0.33.0"
+
+
 def test_top_of_the_file_shows_the_memory_breakdown() -> None:
     text = example("llama3-8b-h100.profile.yaml")
     analysis = analyze(text, OFFLINE)

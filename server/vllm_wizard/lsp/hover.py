@@ -31,6 +31,7 @@ from vllm_wizard.lsp.cursor import TreeHit, locate, node_at
 from vllm_wizard.lsp.model import HoverResult
 from vllm_wizard.models.arch import ModelArch, arch_from_config
 from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
+from vllm_wizard.planning.recommend import hardware_phrase
 from vllm_wizard.planning.result import Performance
 from vllm_wizard.profile.diagnostics import Severity
 from vllm_wizard.profile.positions import Position, Range
@@ -502,7 +503,8 @@ def memory_markdown(analysis: Analysis) -> str:
     ]
     perf = plan.performance
     lines = [
-        f"**Memory per GPU** · {setup.tp * setup.pp} × {plan.gpu.name} · tp {setup.tp}"
+        f"**Memory per GPU** · {hardware_phrase(plan.profile.hardware, plan.gpu.name)}"
+        f" · tp {setup.tp}"
         f" · pp {setup.pp} · vLLM {plan.rules.requested}",
         "",
         verdict_line(plan) + f" · OOM risk {plan.oom_risk}",

@@ -46,6 +46,7 @@ from vllm_wizard.profile.diagnostics import Code
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import PlanCore
+    from vllm_wizard.profile.schema import HardwareSection
 
 CONCURRENCY_FIELD = ("workload", "concurrency")
 GOALS: dict[str, Literal["start", "fit", "workload"]] = {
@@ -120,14 +121,18 @@ def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
+def hardware_phrase(hw: HardwareSection, gpu_name: str | None = None) -> str:
+    """The profile's GPUs, not the layout: `2 nodes × 8 GPUs`; with `gpu_name`: `1 × L4`."""
+    label = f" × {gpu_name}" if gpu_name is not None else " GPUs" if hw.gpus > 1 else " GPU"
+    return f"{hw.nodes} nodes × {hw.gpus}{label}" if hw.nodes > 1 else f"{hw.gpus}{label}"
+
+
 def layout_phrase(core: PlanCore, gpu_name: str | None = None) -> str:
     """`2 nodes × 8 GPUs, tp 8 × pp 2` for a re-planned setup; with `gpu_name`:
     `2 × H100 SXM, tp 2`."""
-    hw, setup = core.profile.hardware, core.setup
-    label = f" × {gpu_name}" if gpu_name is not None else " GPUs" if hw.gpus > 1 else " GPU"
-    where = f"{hw.nodes} nodes × {hw.gpus}{label}" if hw.nodes > 1 else f"{hw.gpus}{label}"
+    setup = core.setup
     split = f"tp {setup.tp}" + (f" × pp {setup.pp}" if setup.pp > 1 else "")
-    return f"{where}, {split}"
+    return f"{hardware_phrase(core.profile.hardware, gpu_name)}, {split}"
 
 
 def describe(edits: Edits, core: PlanCore) -> str:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from vllm_wizard.planning.explain import derivations
 from vllm_wizard.planning.memory import GIB
+from vllm_wizard.planning.recommend import hardware_phrase
 from vllm_wizard.render.performance import (
     CURVE_HEADER,
     curve_cells,
@@ -135,9 +136,9 @@ def _goal_mark(rec: Recommendation) -> str:
 def render_report(plan: Plan, *, explain: bool = False) -> str:
     memory = plan.memory
     setup = plan.setup
-    gpus = setup.tp * setup.pp
+    hardware = hardware_phrase(plan.profile.hardware, plan.gpu.name)
     lines = [
-        f"{plan.profile.model.id} on {gpus} × {plan.gpu.name} · vLLM {plan.rules.requested}"
+        f"{plan.profile.model.id} on {hardware} · vLLM {plan.rules.requested}"
         + ("" if plan.rules.exact else f" (rules of {plan.rules.release})"),
         "",
         f"  {verdict_line(plan)} · OOM risk {plan.oom_risk}",
