@@ -372,7 +372,13 @@ def test_vllm_args_problems_land_on_their_entries() -> None:
     assert unknown.data == {"key": "max_num_seq", "replacement": "max-num-seqs"}
     duplicate = only(analysis, Code.VLLM_ARG_DUPLICATE)
     assert duplicate.range == span(7, 4, 24)
-    assert duplicate.data == {"key": "tensor_parallel_size", "move_to": ["hardware", "tp_size"]}
+    assert duplicate.data == {
+        "key": "tensor_parallel_size",
+        "move_to": ["hardware", "tp_size"],
+        # the profile has one GPU: the move sets gpus too (lsp/actions.py words the fix)
+        "also": [{"path": ["hardware", "gpus"], "value": 2}],
+        "why": "tp 2 × pp 1 needs 2 GPUs",
+    }
     assert duplicate.is_error
     not_modelled = only(analysis, Code.VLLM_ARG_NOT_MODELLED)
     assert not_modelled.severity is Severity.WARNING

@@ -456,6 +456,45 @@ def test_a_vllm_arg_that_duplicates_a_profile_field_moves_there() -> None:
     assert Code.VLLM_ARG_DUPLICATE not in codes(planned(fixed))
 
 
+@pytest.mark.parametrize(
+    ("hardware", "arg", "title", "expected"),
+    [
+        (
+            "",
+            "tensor_parallel_size: 2",
+            "Move `tensor_parallel_size: 2` to `hardware.tp_size` and set `hardware.gpus: 2`"
+            " (tp 2 × pp 1 needs 2 GPUs)",
+            "  tp_size: 2\n  gpus: 2\n",
+        ),
+        (
+            "  gpus: 2\n  tp_size: 2\n",
+            "pipeline-parallel-size: 2",
+            "Move `pipeline-parallel-size: 2` to `hardware.pp_size` and set `hardware.gpus: 4`"
+            " (tp 2 × pp 2 needs 4 GPUs)",
+            "  gpus: 4\n  tp_size: 2\n  pp_size: 2\n",
+        ),
+    ],
+    ids=["tp-on-one-gpu", "pp-on-two"],
+)
+def test_a_moved_layout_that_needs_more_gpus_sets_them_too(
+    hardware: str, arg: str, title: str, expected: str
+) -> None:
+    # moved alone, tp 2 on the profile's one GPU would trade this error for a world-size one
+    text = VLLM_ARGS.replace("  gpu_name: H100 SXM\n", f"  gpu_name: H100 SXM\n{hardware}")
+    text = text.replace("tensor_parallel_size: 1", arg)
+    analysis = planned(text)
+    [action] = fixes(analysis, the(analysis.diagnostics, Code.VLLM_ARG_DUPLICATE))
+    assert (action.title, action.preferred) == (title, True)
+    fixed = apply_edits(text, action.edits)
+    assert fixed == (
+        "model:\n  id: meta-llama/Llama-3.1-8B-Instruct\nhardware:\n  gpu_name: H100 SXM\n"
+        f"{expected}outputs:\n  vllm_args:\n    max_num_seq: 128  # fewer\n"
+    )
+    after = codes(planned(fixed))
+    assert Code.VLLM_ARG_DUPLICATE not in after
+    assert Code.PARALLEL_LAYOUT not in after
+
+
 def test_a_duplicate_vllm_arg_that_differs_from_the_field_offers_both_ways() -> None:
     text = VLLM_ARGS.replace(
         "  gpu_name: H100 SXM\n", "  gpu_name: H100 SXM\n  gpus: 2\n  tp_size: 2\n"

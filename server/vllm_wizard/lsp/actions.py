@@ -192,6 +192,19 @@ def _dotted(path: Sequence[str | int]) -> str:
 # ----------------------------------------------------------------------------- fixes by code
 
 
+def _changes(edits: Any, remove: bool = False) -> list[Change]:
+    """Data's `[{path, value}]` as changes (with `remove`, a null value deletes the field);
+    none when any is malformed."""
+    changes: list[Change] = []
+    for edit in edits if isinstance(edits, list) else ():
+        path = _path(edit.get("path")) if isinstance(edit, Mapping) else None
+        if path is None:
+            return []
+        value = edit.get("value")
+        changes.append((path, REMOVE if remove and value is None else value))
+    return changes
+
+
 def _planner_fixes(
     document: ParsedDocument, diagnostic: Diagnostic, fixes: list[Any]
 ) -> Iterator[ActionResult]:
@@ -199,14 +212,7 @@ def _planner_fixes(
     for fix in fixes:
         if not isinstance(fix, Mapping) or not isinstance(fix.get("title"), str):
             continue
-        changes: list[Change] = []
-        for edit in fix.get("edits") or ():
-            path = _path(edit.get("path")) if isinstance(edit, Mapping) else None
-            if path is None:
-                changes = []
-                break
-            value = edit.get("value")
-            changes.append((path, REMOVE if fix.get("remove") and value is None else value))
+        changes = _changes(fix.get("edits"), remove=bool(fix.get("remove")))
         if changes:
             edits = set_fields(document, changes)
             yield from _fix(fix["title"], diagnostic, edits, bool(fix.get("preferred")))
@@ -275,7 +281,13 @@ def _vllm_arg_duplicate(
     value = _profile_value(target, to_python(found.pair.value))
     spelled = "" if value is REMOVE else f": {render_value(value)}"
     where = f"to `{_dotted(target)}{spelled}`"
-    yield from _move(document, diagnostic, source, target, where, value)
+    also = _changes(data.get("also"))
+    if also:  # a tp or pp the profile's GPUs cannot hold: set gpus in the same fix
+        sets = " and ".join(f"`{_dotted(path)}: {render_value(v)}`" for path, v in also)
+        where += f" and set {sets}" + (
+            f" ({data['why']})" if isinstance(data.get("why"), str) else ""
+        )
+    yield from _move(document, diagnostic, source, target, where, value, also)
 
 
 def _profile_value(target: Sequence[str | int], value: Any) -> Any:
@@ -299,9 +311,10 @@ def _move(
     target: tuple[str | int, ...],
     where: str,
     value: Any = REMOVE,
+    also: Sequence[Change] = (),
 ) -> Iterator[ActionResult]:
-    """Move a value to where the profile wants it; when the target is already written,
-    say what the move replaces and offer to drop the duplicate instead."""
+    """Move a value to where the profile wants it (setting `also` with it); when the target
+    is already written, say what the move replaces and offer to drop the duplicate instead."""
     found = locate(document, source)
     if found is None:
         return
@@ -309,7 +322,7 @@ def _move(
     moved = _written(document, found.pair.value)
     existing = locate(document, target)
     if existing is None:
-        edits = move_field(document, source, target, value)
+        edits = move_field(document, source, target, value, also)
         yield from _fix(f"Move `{key}: {moved}` {where}", diagnostic, edits, True)
         return
     there = _written(document, existing.pair.value)
@@ -319,7 +332,7 @@ def _move(
         title = f"Remove `{key}` (`{_dotted(target)}` is already {there})"
         yield from _fix(title, diagnostic, edits, True)
         return
-    edits = move_field(document, source, target, value)
+    edits = move_field(document, source, target, value, also)
     yield from _fix(f"Move `{key}: {moved}` {where} (replaces {there})", diagnostic, edits)
     edits = remove_field(document, source)
     yield from _fix(f"Remove `{key}` (keep `{_dotted(target)}: {there}`)", diagnostic, edits)

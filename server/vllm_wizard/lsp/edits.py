@@ -751,9 +751,14 @@ def written_value(document: ParsedDocument, node: Node) -> Raw | None:
 
 
 def move_field(
-    document: ParsedDocument, from_path: FieldPath, to_path: FieldPath, value: Any = REMOVE
+    document: ParsedDocument,
+    from_path: FieldPath,
+    to_path: FieldPath,
+    value: Any = REMOVE,
+    also: Sequence[Change] = (),
 ) -> list[TextEdit]:
-    """Remove the field at `from_path` and set `to_path` to its value.
+    """Remove the field at `from_path` and set `to_path` to its value (and `also`'s fields,
+    in the same edits).
 
     The value moves as written (`0.90` stays `0.90`) unless `value` gives the one to write
     (when the target spells it differently, e.g. vLLM's `-1` is the profile's `auto`).
@@ -765,7 +770,7 @@ def move_field(
         value = written_value(document, found.pair.value)
         if value is None:
             value = to_python(found.pair.value)
-    return _transform(document, [(from_path, REMOVE), (to_path, value)])
+    return _transform(document, [(from_path, REMOVE), (to_path, value), *also])
 
 
 __all__ = [

@@ -31,7 +31,10 @@ from vllm_wizard.planning.result import Performance, Recommendation
 from vllm_wizard.planning.search import PlanOptions
 from vllm_wizard.planning.semantic import (
     GPU_FIELD,
+    GPUS_FIELD,
     LEN_FIELD,
+    PP_FIELD,
+    TP_FIELD,
     check_kv_cache_dtype,
     check_max_model_len,
     check_parallel,
@@ -41,7 +44,7 @@ from vllm_wizard.planning.semantic import (
 from vllm_wizard.planning.versions import Rules, rules_for
 from vllm_wizard.planning.weights import parameter_counts
 from vllm_wizard.profile.diagnostics import Code, Severity
-from vllm_wizard.profile.schema import Profile
+from vllm_wizard.profile.schema import HardwareSection, Profile
 from vllm_wizard.vllm.args import CheckedArgs, check_vllm_args
 from vllm_wizard.vllm.flags import flag_table
 
@@ -229,7 +232,7 @@ def plan_core(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> PlanC
         )
     table = flag_table(rules.requested)
     args = check_vllm_args(profile.outputs.vllm_args, table)
-    _arg_findings(args, findings)
+    _arg_findings(args, profile, findings)
 
     arch = model.arch
     hw = profile.hardware
@@ -393,7 +396,29 @@ def plan_profile(
     )
 
 
-def _arg_findings(args: CheckedArgs, findings: Findings) -> None:
+def _gpus_for_moved_layout(
+    hw: HardwareSection, field: tuple[str, ...], value: Any
+) -> dict[str, Any] | None:
+    """The GPUs per node a tp or pp moved from vllm_args to `field` needs, and why, when the
+    profile has fewer (the move alone would trade one error for a world-size one)."""
+    if field not in (TP_FIELD, PP_FIELD) or type(value) is not int or value < 1:
+        return None
+    if field == TP_FIELD:
+        tp = value
+        pp = hw.pp_size or default_pp(hw.gpus, hw.nodes, tp)
+    else:
+        tp, pp = hw.tp_size or 1, value
+    needed = -(-tp * pp // hw.nodes)
+    if needed <= hw.gpus:
+        return None
+    where = f" per node on {hw.nodes} nodes" if hw.nodes > 1 else ""
+    return {
+        "also": [{"path": list(GPUS_FIELD), "value": needed}],
+        "why": f"tp {tp} × pp {pp} needs {tp * pp} GPUs" + (f", {needed}{where}" if where else ""),
+    }
+
+
+def _arg_findings(args: CheckedArgs, profile: Profile, findings: Findings) -> None:
     codes = {
         "unknown": (Code.VLLM_ARG_UNKNOWN, Severity.ERROR),
         "duplicate": (Code.VLLM_ARG_DUPLICATE, Severity.ERROR),
@@ -408,6 +433,8 @@ def _arg_findings(args: CheckedArgs, findings: Findings) -> None:
             data = {"key": problem.key, "replacement": problem.replacement}
         elif problem.kind == "duplicate" and problem.profile_field is not None:
             data = {"key": problem.key, "move_to": list(problem.profile_field)}
+            value = profile.outputs.vllm_args.get(problem.key)
+            data |= _gpus_for_moved_layout(profile.hardware, problem.profile_field, value) or {}
         findings.add(
             code,
             severity,
