@@ -40,9 +40,6 @@ if TYPE_CHECKING:
     from vllm_wizard.profile.schema import Profile
 
 
-BASE_MODEL_FIELD: FieldPath = ("model", "base_model")
-
-
 @dataclass(frozen=True, slots=True)
 class ModelPending:
     """The model is being looked up in the background (language server only)."""
@@ -126,12 +123,18 @@ class PlanCache:
 
 def plan_options(model: ResolvedModel, gpu: ResolvedGpu) -> PlanOptions:
     """What the planner's recommendation search may try besides this model and GPU: quantized
-    copies of the model (catalog, local HF cache) and the catalog's other GPUs."""
+    copies of the model (catalog, local HF cache), the catalog's other GPUs, and for a
+    quantized checkpoint the unquantized model it was made from."""
     from vllm_wizard.hardware.candidates import gpu_options_for, gpus_per_node
-    from vllm_wizard.models.variants import quantized_variants
+    from vllm_wizard.models.variants import quantized_variants, unquantized_of
     from vllm_wizard.planning.search import PlanOptions
 
-    return PlanOptions(quantized_variants(model), gpu_options_for(gpu), gpus_per_node(gpu.spec))
+    return PlanOptions(
+        quantized_variants(model),
+        gpu_options_for(gpu),
+        gpus_per_node(gpu.spec),
+        unquantized_of(model),
+    )
 
 
 _DEFAULT_CACHE = PlanCache()
@@ -275,6 +278,7 @@ def _base_model(profile: Profile, model: Any, findings: Findings) -> Any:
     """`model.base_model` stands in for what no source has; an unknown one is reported."""
     from vllm_wizard.catalog.models import catalog_model, suggest_models
     from vllm_wizard.models.resolve import pin_base_model
+    from vllm_wizard.planning.semantic import BASE_MODEL_FIELD
 
     base = profile.model.base_model
     assert base is not None
@@ -298,6 +302,7 @@ def _base_model(profile: Profile, model: Any, findings: Findings) -> Any:
 def _model_derived(model: ResolvedModel, findings: Findings) -> None:
     """A plan from the name alone: say what was assumed, offer to confirm it."""
     from vllm_wizard.models.resolve import derived_message
+    from vllm_wizard.planning.semantic import BASE_MODEL_FIELD
 
     assert model.derived is not None
     base = model.derived.base_id

@@ -648,11 +648,17 @@ def test_plan_json_carries_the_texts_warnings_and_the_planners_each_once(
 
 
 def test_a_plan_with_no_estimate_says_why_instead_of_rows_of_unknown(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Nothing the search tries starts a bitsandbytes checkpoint on vLLM 0.33 (the method is gone),
-    # so there is no setup to estimate for.
-    args = ["plan", "--offline", "--model", "unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit"]
+    # Nothing the search tries starts a bitsandbytes checkpoint on vLLM 0.33 (the method is
+    # gone) when no unquantized model is known for it (a folder with no name to go by), so
+    # there is no setup to estimate for.
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    config = json.loads((FIXTURES / "meta-llama--Llama-3.1-8B-Instruct.json").read_text())
+    config["quantization_config"] = {"quant_method": "bitsandbytes", "load_in_4bit": True}
+    (folder / "config.json").write_text(json.dumps(config))
+    args = ["plan", "--offline", "--model", str(folder)]
     code, out, _ = run([*args, "--gpu", "RTX 4090"], capsys)
     assert code == 0
     assert (

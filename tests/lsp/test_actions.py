@@ -533,6 +533,37 @@ def test_a_moved_max_model_len_is_written_as_the_profile_spells_it() -> None:
     assert Code.VLLM_ARG_DUPLICATE not in codes(planned(fixed))
 
 
+BNB = """\
+model:
+  id: unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit  # planned as its base, by name
+  max_model_len: 8192
+hardware:
+  gpu_name: RTX 4090
+"""
+
+
+def test_a_checkpoint_whose_method_vllm_dropped_gets_its_base_model_or_an_older_vllm() -> None:
+    # vLLM 0.28+ has no bitsandbytes; the message says to serve the unquantized model
+    analysis = planned(BNB)
+    diagnostic = the(analysis.diagnostics, Code.QUANTIZATION)
+    base, older = fixes(analysis, diagnostic)
+    assert base.title.startswith("Use meta-llama/Llama-3.1-8B-Instruct (fits: ")
+    assert base.preferred
+    assert older.title.startswith(
+        "Set vllm_version: 0.27.0 (the last vLLM release with bitsandbytes; fits: "
+    )
+    fixed = apply_edits(BNB, base.edits)
+    assert fixed == BNB.replace(
+        "unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit", "meta-llama/Llama-3.1-8B-Instruct"
+    )
+    for action in (base, older):
+        again = planned(apply_edits(BNB, action.edits))
+        assert again.plan is not None and again.plan.fits, action.title
+        memory = again.plan.memory
+        assert action.title.endswith(f"{memory.kv_gib:,.1f} GiB KV, {memory.kv_tokens:,} tokens)")
+        assert Code.QUANTIZATION not in codes(again)
+
+
 # ----------------------------------------------------------------------------- selection
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -325,8 +326,9 @@ def test_without_catalog_gpus_nothing_is_invented() -> None:
 
 
 def test_no_board_is_searched_when_no_gpu_lifts_the_refusal() -> None:
-    # vLLM 0.33 has no bitsandbytes: no GPU, layout or knob makes this checkpoint load, and
-    # searching every catalog board for one took ~50 ms of each keystroke (1,685 memory runs).
+    # vLLM 0.33 has no bitsandbytes: no GPU, layout or knob makes this checkpoint load (its
+    # unquantized model would, but here none is handed in), and searching every catalog
+    # board for one took ~50 ms of each keystroke (1,685 memory runs).
     profile = make_profile("unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit", "RTX 3090")
     model, found = resolved(profile.model.id), gpu("RTX 3090")
     replans: list[str] = []
@@ -336,7 +338,7 @@ def test_no_board_is_searched_when_no_gpu_lifts_the_refusal() -> None:
         return plan_core(profile, model, gpu)
 
     core = plan_core(profile, model, found)
-    options = plan_options(model, found)
+    options = replace(plan_options(model, found), unquantized=None)
     assert search(core, options, counting).starting == ()
     assert len(set(replans) - {"RTX 3090"}) <= 1  # one probe on the most capable board
 

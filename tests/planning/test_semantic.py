@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from planner_testing import LLAMA_8B, gpu, make_plan, make_profile, resolved
+from planner_testing import LLAMA_8B, gpu, make_plan, make_profile, plan_of, resolved
 from vllm_wizard.planning.findings import Finding, Findings
+from vllm_wizard.planning.plan import Plan
 from vllm_wizard.planning.semantic import (
     GPU_FIELD,
     GPUS_FIELD,
@@ -24,6 +25,7 @@ from vllm_wizard.planning.semantic import (
     valid_tp,
 )
 from vllm_wizard.profile.diagnostics import Code, Severity
+from vllm_wizard.profile.schema import Profile
 
 QWEN_14B = "Qwen/Qwen2.5-14B-Instruct"  # 40 attention heads, 8 KV heads
 AWQ = "TheBloke/CodeLlama-34B-AWQ"
@@ -282,6 +284,63 @@ def test_a_bitsandbytes_checkpoint_does_not_start_on_a_vllm_without_the_method()
     assert finding.is_error and finding.fields == (MODEL_FIELD,)
     assert 'Unknown quantization method: bitsandbytes"' in finding.message
     assert "vLLM 0.33.0 no longer has that method" in finding.message
+
+
+def _with_fix(plan: Plan, fix: dict[str, Any]) -> Plan:
+    """The profile with a quick fix's edits (a null removes the field), planned again."""
+    data = plan.profile.model_dump()
+    for edit in fix["edits"]:
+        *parents, name = edit["path"]
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+        if edit["value"] is None and fix["remove"]:
+            node.pop(name, None)
+        else:
+            node[name] = edit["value"]
+    return plan_of(Profile.model_validate(data))
+
+
+def test_a_bitsandbytes_checkpoint_is_fixed_by_its_base_model_or_the_last_vllm_with_it() -> None:
+    plan = make_plan(BNB, "RTX 4090", model={"max_model_len": 8192})
+    [finding] = [f for f in plan.findings if f.code is Code.QUANTIZATION]
+    assert "or vLLM 0.27.0, the last release with bitsandbytes" in finding.message
+    assert finding.data is not None
+    fixes = finding.data["fixes"]
+    base, version = fixes[0], fixes[-1]
+    assert base["edits"] == [{"path": ["model", "id"], "value": LLAMA_8B}]
+    assert base["preferred"]
+    assert version["edits"] == [{"path": ["vllm_version"], "value": "0.27.0"}]
+    assert version["title"].startswith(
+        "Set vllm_version: 0.27.0 (the last vLLM release with bitsandbytes; fits: "
+    )
+    assert base["title"].startswith(f"Use {LLAMA_8B} (fits: ")
+    for fix in fixes:  # each title states what the fixed profile gets
+        fixed = _with_fix(plan, fix)
+        assert fixed.fits, fix["title"]
+        kv = f"{fixed.memory.kv_gib:,.1f} GiB KV, {fixed.memory.kv_tokens:,} tokens)"
+        assert fix["title"].endswith(kv), fix["title"]
+    # the plan's own recommendation and verdict name the base model too
+    assert plan.recommendations[0].edits[0].value == LLAMA_8B
+    assert plan.performance_for == f"Use {LLAMA_8B}"
+
+
+def test_a_bitsandbytes_checkpoint_too_big_unquantized_gets_fp8_weights() -> None:
+    # Llama-3.1-8B at 131,072 tokens on a 4090: 14.99 GiB of bf16 weights leave too little
+    # for one request; the base model needs fp8 weights (or a shorter length) as well
+    plan = make_plan(BNB, "RTX 4090")
+    [finding] = [f for f in plan.findings if f.code is Code.QUANTIZATION]
+    assert finding.data is not None
+    fixes = finding.data["fixes"]
+    assert not make_plan(LLAMA_8B, "RTX 4090").starts
+    fp8 = [
+        f
+        for f in fixes
+        if {"path": ["model", "quantization"], "value": "fp8_per_tensor"} in f["edits"]
+    ]
+    assert fp8 and all({"path": ["model", "id"], "value": LLAMA_8B} in f["edits"] for f in fp8)
+    for fix in fixes:
+        assert _with_fix(plan, fix).starts, fix["title"]
 
 
 def test_a_bitsandbytes_checkpoint_starts_on_the_last_vllm_with_the_method() -> None:

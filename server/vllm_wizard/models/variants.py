@@ -89,4 +89,24 @@ def quantized_variants(model: ResolvedModel) -> tuple[ResolvedModel, ...]:
     return tuple(variants)
 
 
-__all__ = ["quantized_of", "quantized_variants"]
+def unquantized_of(model: ResolvedModel) -> ResolvedModel | None:
+    """The unquantized catalog model a quantized checkpoint was made from: the base it was
+    planned as (`derived.base_id`), else the one its name derives from; None when the
+    checkpoint is not quantized or no such model is known."""
+    if model.arch.quantization is None:
+        return None
+    base_id = model.derived.base_id if model.derived is not None else None
+    if base_id is None:
+        from vllm_wizard.models.derived import derive
+
+        derivation = derive(model.model_id)
+        base_id = derivation.base.id if derivation is not None else None
+    if base_id is None or base_id == model.model_id:
+        return None
+    base = resolve_model_locally(base_id)
+    if not isinstance(base, ResolvedModel) or base.arch.quantization is not None:
+        return None
+    return base if same_model(model.arch, base.arch) else None
+
+
+__all__ = ["quantized_of", "quantized_variants", "unquantized_of"]

@@ -41,7 +41,7 @@ from vllm_wizard.planning.semantic import (
     check_quantization,
     valid_tp,
 )
-from vllm_wizard.planning.versions import Rules, rules_for
+from vllm_wizard.planning.versions import LAST_BITSANDBYTES_RELEASE, Rules, rules_for
 from vllm_wizard.planning.weights import parameter_counts
 from vllm_wizard.profile.diagnostics import Code, Severity
 from vllm_wizard.profile.schema import HardwareSection, Profile
@@ -253,7 +253,7 @@ def plan_core(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> PlanC
             data=fixes_data([Fix.set(f"Set dtype: {fix_to}", ("model", "dtype"), fix_to, True)]),
         )
     method = _effective_quantization(profile, arch, rules)
-    removed = frozenset() if rules.bitsandbytes else frozenset({"bitsandbytes"})
+    removed = {} if rules.bitsandbytes else {"bitsandbytes": LAST_BITSANDBYTES_RELEASE}
     check_quantization(
         profile, arch, gpu, method, findings, online_fp8=online_fp8(rules), removed=removed
     )

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from vllm_wizard.profile.schema import HardwareSection
 
 CONCURRENCY_FIELD = ("workload", "concurrency")
+VERSION_FIELD = ("vllm_version",)
 GOALS: dict[str, Literal["start", "fit", "workload"]] = {
     "start": "start",
     "fit": "fit",
@@ -80,6 +81,8 @@ class Fixes:
     concurrency: Fix | None = None
     quantization: tuple[Fix, ...] = ()
     """For a method vLLM cannot load from this checkpoint: checkpoints, fp8, none."""
+    last_release: Fix | None = None
+    """For a checkpoint whose method the targeted vLLM no longer has: the last release with it."""
 
     def for_start(self) -> list[Fix]:
         return list(self.start)
@@ -227,6 +230,7 @@ def recommend(core: PlanCore, options: PlanOptions, replan: Replan) -> Advice:
             fit=tuple(fit),
             concurrency=concurrency,
             quantization=_quantization_fixes(core, options, replan),
+            last_release=_last_release_fix(core, replan),
         ),
         best=result.starting[0] if result.starting else None,
         longest_max_model_len=result.longest_max_model_len,
@@ -263,7 +267,7 @@ def _concurrency(core: PlanCore, replan: Replan, recs: list[Recommendation]) -> 
 def _quantization_fixes(core: PlanCore, options: PlanOptions, replan: Replan) -> tuple[Fix, ...]:
     """For a method this checkpoint cannot load: a checkpoint quantized with it, fp8 on the
     fly, or none, each re-planned so its title states what it gives."""
-    finding = _checkpoint_config_finding(core.findings)
+    finding = _finding_with(core.findings, "needs_checkpoint_config")
     if finding is None or finding.data is None:
         return ()
     method = str(finding.data["needs_checkpoint_config"])
@@ -292,11 +296,25 @@ def _quantization_fixes(core: PlanCore, options: PlanOptions, replan: Replan) ->
     return tuple(fixes)
 
 
-def _checkpoint_config_finding(findings: tuple[Finding, ...]) -> Finding | None:
-    return next(
-        (f for f in findings if f.data is not None and "needs_checkpoint_config" in f.data),
-        None,
-    )
+def _last_release_fix(core: PlanCore, replan: Replan) -> Fix | None:
+    """For a checkpoint whose method the targeted vLLM no longer has: the last release that
+    loads it, re-planned (an older vLLM, but the checkpoint's small weights stay)."""
+    finding = _finding_with(core.findings, "removed_method")
+    if finding is None or finding.data is None:
+        return None
+    release = str(finding.data["last_release"])
+    edits: Edits = ((VERSION_FIELD, release),)
+    fixed = replan(edited_profile(core.profile, edits), core.model, core.gpu)
+    if not fixed.starts:
+        return None
+    method = finding.data["removed_method"]
+    why = f"the last vLLM release with {method}; {verdict_phrase(fixed.memory)}"
+    return _fix(edits, f"{describe(edits, fixed)} ({why})")
+
+
+def _finding_with(findings: tuple[Finding, ...], key: str) -> Finding | None:
+    """The finding whose data holds `key` (what a finding says it needs fixed)."""
+    return next((f for f in findings if f.data is not None and key in f.data), None)
 
 
 def _breakdown(memory: MemoryResult) -> str:
@@ -323,7 +341,9 @@ def feasibility_findings(core: PlanCore, advice: Advice, findings: Findings) -> 
     method the checkpoint cannot load, the re-planned fixes on that finding)."""
     profile, gpu, setup, memory, rules = core.profile, core.gpu, core.setup, core.memory, core.rules
     fixes = advice.fixes
-    _attach_quantization_fixes(findings, fixes.quantization)
+    _attach_fixes(findings, "needs_checkpoint_config", fixes.quantization)
+    last = (fixes.last_release,) if fixes.last_release is not None else ()
+    _attach_fixes(findings, "removed_method", (*fixes.for_start(), *last))
     refusal = memory.refusal
     related: tuple[tuple[FieldPath, str], ...] = (
         (MODEL_FIELD, f"weights {gib(memory.stage.weights)} per GPU"),
@@ -439,9 +459,10 @@ def feasibility_findings(core: PlanCore, advice: Advice, findings: Findings) -> 
         )
 
 
-def _attach_quantization_fixes(findings: Findings, fixes: tuple[Fix, ...]) -> None:
-    """Replace the quick fixes of the "cannot load this method" finding by re-planned ones."""
-    finding = _checkpoint_config_finding(tuple(findings.items))
+def _attach_fixes(findings: Findings, key: str, fixes: tuple[Fix, ...]) -> None:
+    """Replace the quick fixes of the finding whose data holds `key` (a method vLLM cannot
+    load from this checkpoint, or no longer has) by re-planned ones."""
+    finding = _finding_with(tuple(findings.items), key)
     if finding is None or finding.data is None:
         return
     index = findings.items.index(finding)

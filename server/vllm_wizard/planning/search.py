@@ -37,6 +37,7 @@ from vllm_wizard.planning.memory import (
     compute_memory,
 )
 from vllm_wizard.planning.semantic import (
+    BASE_MODEL_FIELD,
     GPU_FIELD,
     GPUS_FIELD,
     LEN_FIELD,
@@ -100,6 +101,9 @@ class PlanOptions:
     """Catalog GPUs to try when no setup starts on the profile's GPU."""
     max_gpus_per_node: int = DEFAULT_GPUS_PER_NODE
     """The profile's GPU's form factor: how many fit one node."""
+    unquantized: ResolvedModel | None = None
+    """The unquantized model a quantized checkpoint was made from (its catalog base), served
+    instead when the targeted vLLM no longer has the checkpoint's method."""
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -110,6 +114,7 @@ class PlanOptions:
             ),
             tuple((o.gpu.name, o.gpu.memory_gib, o.max_per_node) for o in self.gpus),
             self.max_gpus_per_node,
+            self.unquantized.model_id if self.unquantized is not None else None,
         )
 
 
@@ -363,17 +368,25 @@ REPAIRABLE = frozenset(
 ARG_ERRORS = frozenset({Code.VLLM_ARG_UNKNOWN, Code.VLLM_ARG_DUPLICATE, Code.VLLM_ARG_INVALID})
 
 
-def repairs(core: PlanCore) -> Edits:
+def repairs(core: PlanCore, unquantized: ResolvedModel | None = None) -> Edits:
     """Edits that clear the errors vLLM would refuse before sizing memory, where one edit
     does: the finding's own first quick fix, `quantization: none` for a method that cannot
-    run, the model's own length for an `auto` this vLLM lacks, no unknown vllm_args."""
+    run, the model's own length for an `auto` this vLLM lacks, no unknown vllm_args, and
+    the `unquantized` model for a checkpoint whose method this vLLM no longer has."""
     edits: list[tuple[FieldPath, Any]] = []
     for finding in core.findings:
         if not finding.is_error:
             continue
         data = finding.data or {}
         fixes = data.get("fixes") or []
-        if "needs_checkpoint_config" in data:
+        if "removed_method" in data:
+            if unquantized is not None:
+                edits.append((MODEL_FIELD, unquantized.model_id))
+                if core.profile.model.base_model is not None:
+                    edits.append((BASE_MODEL_FIELD, None))  # it named the checkpoint's base
+                if core.profile.model.quantization != "none":
+                    edits.append((QUANT_FIELD, "none"))
+        elif "needs_checkpoint_config" in data:
             edits.append((QUANT_FIELD, "none"))  # the search tries fp8 and checkpoints itself
         elif finding.code in ARG_ERRORS and finding.fields:
             edits.append((finding.fields[0], None))
@@ -674,8 +687,15 @@ class _GpuSearch:
                 reasons.append(f"the longest request that fits in {kv / GIB:,.2f} GiB of KV cache")
             else:
                 reasons.append(knob.reason)
-        if self.repaired:
-            fields = ", ".join(".".join(path) for path, _ in self.repaired)
+        model = next((value for path, value in self.repaired if path == MODEL_FIELD), None)
+        if model is not None:
+            reasons.append(
+                f"{model} is the unquantized model; vLLM {self.core.rules.requested} cannot load"
+                " the checkpoint's method"
+            )
+        others = [p for p, _ in self.repaired if p not in (MODEL_FIELD, BASE_MODEL_FIELD)]
+        if others:
+            fields = ", ".join(".".join(path) for path in others)
             reasons.append(f"vLLM refuses {fields} as written (see the error there)")
         return tuple(reasons)
 
@@ -733,7 +753,8 @@ def _dominates(first: Found, second: Found) -> bool:
 def search(core: PlanCore, options: PlanOptions, replan: Replan) -> SearchResult:
     """The cheapest few setups that start (when `core` does not) and that fit (when it does
     not fit); when none starts on this GPU, the smallest catalog GPU on which one does."""
-    fixed = repairs(core) if not core.starts else ()
+    fixed = repairs(core, options.unquantized) if not core.starts else ()
+    model = repaired_model(core, options, fixed)
     refused = any(f.is_error for f in core.findings)  # before vLLM sizes memory
     longest = 0  # no length starts while vLLM refuses the profile for another reason
     if core.memory.refusal is not None and not core.memory.starts and not refused:
@@ -742,7 +763,7 @@ def search(core: PlanCore, options: PlanOptions, replan: Replan) -> SearchResult
         return SearchResult(longest_max_model_len=longest)
     base = core
     if fixed:
-        base = replan(edited_profile(core.profile, fixed), core.model, core.gpu)
+        base = replan(edited_profile(core.profile, fixed), model, core.gpu)
     gpu_search = _GpuSearch(base, replan, options.max_gpus_per_node, fixed)
     starting: list[Found] = []
     fitting: list[Found] = []
@@ -752,8 +773,8 @@ def search(core: PlanCore, options: PlanOptions, replan: Replan) -> SearchResult
         starting += _extras(gpu_search, hits, "start", starting, longest)
         if starting and not starting[0].core.fits:
             fitting = _pick(gpu_search, gpu_search.hits(options, "fit", 1), "fit", 1)
-        if not starting and not _refused_on_every_board(core, options, replan, fixed):
-            starting = _other_gpu(core, options, replan, fixed)
+        if not starting and not _refused_on_every_board(base, options, replan, fixed):
+            starting = _other_gpu(base, options, replan, fixed)
     else:
         hits = gpu_search.hits(options, "fit", FEW)
         fitting = _pick(gpu_search, hits, "fit", FEW)
@@ -788,6 +809,14 @@ def _extras(
             continue
         extras.append(found)
     return extras
+
+
+def repaired_model(core: PlanCore, options: PlanOptions, fixed: Edits) -> ResolvedModel:
+    """The model the repaired profile names: the unquantized one when a repair moved there."""
+    unquantized = options.unquantized
+    if unquantized is not None and (MODEL_FIELD, unquantized.model_id) in fixed:
+        return unquantized
+    return core.model
 
 
 def _rerun_length(core: PlanCore, length: int) -> MemoryResult:

@@ -7,6 +7,8 @@ one (vLLM 0.33.0: `vllm/config/model.py`, `vllm/config/parallel.py`, `vllm/platf
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from vllm_wizard.hardware.resolve import ResolvedGpu
 from vllm_wizard.models.arch import ModelArch
 from vllm_wizard.planning.findings import Findings, Fix, fixes_data
@@ -51,6 +53,7 @@ GPUS_FIELD = ("hardware", "gpus")
 NODES_FIELD = ("hardware", "nodes")
 GPU_FIELD = ("hardware", "gpu_name")
 MODEL_FIELD = ("model", "id")
+BASE_MODEL_FIELD = ("model", "base_model")
 LEN_FIELD = ("model", "max_model_len")
 DTYPE_FIELD = ("model", "dtype")
 QUANT_FIELD = ("model", "quantization")
@@ -169,25 +172,28 @@ def check_quantization(
     findings: Findings,
     *,
     online_fp8: str = "fp8",
-    removed: frozenset[str] = frozenset(),
+    removed: Mapping[str, str] | None = None,
 ) -> bool:
     """The requested method against the checkpoint's and against the GPU.
 
     `online_fp8` is the targeted vLLM's spelling of fp8 quantized at load time; `removed`
-    holds the methods the targeted vLLM no longer has.
+    maps the methods the targeted vLLM no longer has to the last release that has them.
     """
     requested = profile.model.quantization
     declared = arch.quantization.method if arch.quantization is not None else None
+    last = (removed or {}).get(declared) if declared is not None else None
     ok = True
-    if declared in removed:
+    if last is not None:
         findings.error(
             Code.QUANTIZATION,
             f"{profile.model.id} is a {declared} checkpoint, and vLLM {profile.target_vllm_version}"
             f' no longer has that method: it stops with "Unknown quantization method:'
             f' {declared}". Serve the unquantized model (with quantization: {online_fp8} to'
-            " halve its weights) or another quantized copy.",
+            f" halve its weights), another quantized copy, or vLLM {last}, the"
+            f" last release with {declared}.",
             MODEL_FIELD,
             related=((MODEL_FIELD, f"quantization_config.quant_method = {declared}"),),
+            data={"removed_method": declared, "last_release": last},
         )
         return False
     if declared is None and requested in CHECKPOINT_CONFIG_FILES:

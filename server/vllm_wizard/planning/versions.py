@@ -135,6 +135,15 @@ def nearest_known(version: str) -> str:
     return older[-1] if older else KNOWN_RELEASES[0]
 
 
+BITSANDBYTES_REMOVED_IN = "0.28.0"
+"""The first release without bitsandbytes (see `Rules.bitsandbytes`)."""
+LAST_BITSANDBYTES_RELEASE = max(
+    (r for r in KNOWN_RELEASES if version_key(r) < version_key(BITSANDBYTES_REMOVED_IN)),
+    key=version_key,
+)
+"""The last known release that loads bitsandbytes checkpoints (0.27.0)."""
+
+
 @cache
 def rules_for(version: str) -> Rules:
     """The rules a plan for `version` uses."""
@@ -159,7 +168,7 @@ def rules_for(version: str) -> Rules:
         batch_tier_160=since("0.28.0"),
         performance_mode=since("0.17.0"),
         online_fp8_per_tensor=since("0.32.0"),
-        bitsandbytes=not since("0.28.0"),
+        bitsandbytes=not since(BITSANDBYTES_REMOVED_IN),
         refusal_wording="model's" if since("0.22.0") else "models's",
         default_utilization=0.92 if since("0.20.0") else 0.90,
         v0_engine=version_key(version) < version_key(V1_DEFAULT_SINCE),

@@ -70,7 +70,7 @@ def needs_phrase(plan: Plan) -> str:
         "hardware.tp_size",
         "hardware.pp_size",
     }
-    for edit in best.edits:
+    for edit in sorted(best.edits, key=lambda e: e.field != "model.id"):  # the model first
         if edit.field in layout:
             continue
         name = edit.field.rsplit(".", 1)[-1]
