@@ -367,6 +367,20 @@ def test_model_ids_from_the_catalog_and_the_hf_cache() -> None:
     assert all(i.edit_range == Range.at(1, 6, 0) for i in result.items)
 
 
+@pytest.mark.usefixtures("no_network")
+def test_base_model_offers_catalog_ids_only_with_the_derived_base_first() -> None:
+    # model.base_model must name a catalog model: a cached repo is no base
+    cache_model("acme/private-7b")
+    marked = "model:\n  id: unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit\n  base_model: <CURSOR>\n"
+    result = complete_at(marked)
+    assert [i.label for i in result.items] == list(catalog_model_ids())
+    assert all(i.edit_range == Range.at(2, 14, 0) for i in result.items)
+    assert not any(i.preselect for i in result.items)
+    analysed = complete_at(marked, analysed=True)
+    [picked] = [i for i in analysed.items if i.preselect]
+    assert (picked.label, picked.detail) == (LLAMA, "8.03B params · catalog · planned as this")
+
+
 def test_vllm_version_offers_the_pinned_release() -> None:
     result = complete_at("vllm_version: <CURSOR>")
     pinned = next(i for i in result.items if i.label == PINNED_VLLM_VERSION)

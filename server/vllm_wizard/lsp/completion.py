@@ -10,7 +10,7 @@ model ids come from the catalog and a directory scan of the local Hugging Face c
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, get_origin
 
 import yaml
@@ -358,6 +358,8 @@ def _value_items(context: CursorContext, analysis: Analysis | None) -> list[_Ite
         return list(_gpu_values())
     if path == ("model", "id"):
         return _model_values()
+    if path == ("model", "base_model"):
+        return _base_model_values(analysis)
     if path == ("vllm_version",):
         return list(_version_values())
     info = schema_field(path)
@@ -481,6 +483,20 @@ def _model_values() -> list[_Item]:
             detail = "Hugging Face cache"
             items[model_id] = _Item(model_id, "value", model_id, detail, sort=f"1{model_id}")
     return list(items.values())
+
+
+def _base_model_values(analysis: Analysis | None) -> list[_Item]:
+    """Catalog ids only (`model.base_model` must name one); the one `model.id` is planned as
+    from its name, when there is one, preselected."""
+    items = list(_catalog_values().values())
+    derived = getattr(analysis.model if analysis is not None else None, "derived", None)
+    base = derived.base_id if derived is not None else None
+    return [
+        replace(item, detail=f"{item.detail} · planned as this", preselect=True)
+        if item.label == base
+        else item
+        for item in items
+    ]
 
 
 @functools.cache
