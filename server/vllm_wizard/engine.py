@@ -162,8 +162,10 @@ def analyze(
     if context is None or analysis.profile is None:
         return analysis
     profile = profile_override(analysis.profile) if profile_override else analysis.profile
-    analysis.profile = profile
     findings = Findings()
+    if flags:
+        _lint_flagged_values(analysis, profile, flags, findings)
+    analysis.profile = profile
     _resolve(analysis, profile, context, findings)
     from vllm_wizard.hardware.resolve import ResolvedGpu
     from vllm_wizard.models.resolve import ResolvedModel
@@ -203,6 +205,28 @@ def _without_flagged_values(
         return None, kept
     result = validate_tree(_drop_fields(root, set(flags)))
     return result.profile, kept + [d for d in result.diagnostics if d not in kept]
+
+
+def _lint_flagged_values(
+    analysis: Analysis, profile: Profile, flags: Mapping[FieldPath, str], findings: Findings
+) -> None:
+    """The profile's lints (a risky gpu_memory_utilization, remote code) for the values flags
+    set, as for the profile's own; a value a flag replaced loses its warning."""
+    from vllm_wizard.profile.validate import profile_lints
+
+    root = analysis.document.root
+    if analysis.profile is not None and root is not None:
+        replaced = {
+            (lint.code, key_or_value_range(*lookup(root, lint.path)))
+            for lint in profile_lints(analysis.profile)
+            if lint.path in flags
+        }
+        analysis.diagnostics = [
+            d for d in analysis.diagnostics if (d.code, d.range) not in replaced
+        ]
+    for lint in profile_lints(profile):
+        if lint.path in flags:
+            findings.warning(lint.code, lint.message, lint.path)
 
 
 def _drop_fields(node: Node, paths: set[FieldPath]) -> Node:

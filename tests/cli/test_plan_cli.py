@@ -403,6 +403,35 @@ policy:
 """
 
 
+def test_a_flag_value_gets_the_profiles_lints_and_replaces_the_ones_it_overrides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the same check as the profile's value: 0.99 from a flag is as risky as in the file
+    code, out, err = run(
+        ["plan", "--json", "--offline", str(SAMPLE), "--gpu-memory-utilization", "0.99"], capsys
+    )
+    assert code == 0
+    assert err.splitlines() == [
+        "--gpu-memory-utilization: warning[risky-value] `policy.gpu_memory_utilization` 0.99"
+        " leaves almost nothing for the CUDA context and other processes: vLLM may run out of"
+        " memory at start-up; 0.5 to 0.98 is sensible (vLLM's default is 0.92)."
+    ]
+    assert "risky-value" in [w["code"] for w in json.loads(out)["warnings"]]
+    code, _, err = run(["plan", "--offline", str(SAMPLE), "--trust-remote-code"], capsys)
+    assert code == 0 and err.startswith("--trust-remote-code: warning[trust-remote-code] ")
+    # a sensible flag value replaces the profile's risky one, and its warning with it
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(RISKY.replace("  vram_gb: 80\n", ""))
+    code, out, err = run(
+        ["plan", "--json", "--offline", str(profile), "--gpu-memory-utilization", "0.9"], capsys
+    )
+    assert code == 0
+    assert [line.split("]")[0].rsplit("[", 1)[1] for line in err.splitlines()] == [
+        "trust-remote-code"
+    ]
+    assert "risky-value" not in [w["code"] for w in json.loads(out)["warnings"]]
+
+
 @pytest.mark.parametrize("json_flag", [[], ["--json"]])
 def test_warnings_the_report_does_not_print_go_to_stderr(
     json_flag: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -385,33 +385,45 @@ def _missing(root: Node, path: Path) -> Diagnostic:
     )
 
 
-def _lints(root: Node, profile: Profile) -> Iterator[Diagnostic]:
-    """Values that are valid but probably not what the user wants."""
+class Lint(NamedTuple):
+    """A valid value that is probably not what the user wants: where, and why."""
+
+    path: tuple[str, ...]
+    code: Code
+    message: str
+
+
+def profile_lints(profile: Profile) -> Iterator[Lint]:
+    """Values that are valid but probably not what the user wants, wherever they were set
+    (the profile's text, or a command-line flag: the CLI checks its flags with this too)."""
     util = profile.policy.gpu_memory_utilization
     if not 0.5 <= util <= 0.98:
-        key, value = lookup(root, ("policy", "gpu_memory_utilization"))
         reason = (
             "leaves most of the GPU unused and little room for the KV cache"
             if util < 0.5
             else "leaves almost nothing for the CUDA context and other processes: vLLM may"
             " run out of memory at start-up"
         )
-        yield Diagnostic(
-            key_or_value_range(key, value),
-            Severity.WARNING,
+        yield Lint(
+            ("policy", "gpu_memory_utilization"),
             Code.RISKY_VALUE,
             f"`policy.gpu_memory_utilization` {util} {reason}; 0.5 to 0.98 is sensible"
             " (vLLM's default is 0.92).",
         )
     if profile.model.trust_remote_code:
-        key, value = lookup(root, ("model", "trust_remote_code"))
-        yield Diagnostic(
-            key_or_value_range(key, value),
-            Severity.WARNING,
+        yield Lint(
+            ("model", "trust_remote_code"),
             Code.TRUST_REMOTE_CODE,
             "`trust_remote_code: true` runs Python code from the model repository on the"
             " server. Enable it only for repositories you trust.",
         )
+
+
+def _lints(root: Node, profile: Profile) -> Iterator[Diagnostic]:
+    for lint in profile_lints(profile):
+        key, value = lookup(root, lint.path)
+        range_ = key_or_value_range(key, value)
+        yield Diagnostic(range_, Severity.WARNING, lint.code, lint.message)
 
 
 def validate_tree(root: Node) -> SchemaResult:
