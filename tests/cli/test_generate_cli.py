@@ -298,6 +298,18 @@ def test_the_written_profile_emits_what_was_generated(
     assert (again / "profile.yaml").read_text() == (first / "profile.yaml").read_text()
 
 
+def test_an_amd_gpu_is_noted_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "profile.yaml"
+    path.write_text(SAMPLE.replace('gpu_name: "RTX 4090"', "gpu_name: MI300X"))
+    code, _, err = generate([str(path), "-o", str(tmp_path / "out")], capsys)
+    assert code == 0
+    assert [line for line in err.splitlines() if "AMD" in line] == [
+        f"{path}:14:13: warning[amd-artifacts] MI300X is an AMD GPU: the plan applies, but the"
+        " generated files target NVIDIA images (vllm/vllm-openai); use a ROCm build of vLLM to"
+        " serve it."
+    ]
+
+
 def test_emit_names_an_unknown_target(profile: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["generate", str(profile), "--emit", "command,helm"])

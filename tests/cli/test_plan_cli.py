@@ -433,6 +433,19 @@ def test_a_flag_value_gets_the_profiles_lints_and_replaces_the_ones_it_overrides
 
 
 @pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_an_amd_gpu_says_the_generated_files_target_nvidia(
+    json_flag: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["plan", *json_flag, "--offline", "-m", "meta-llama/Llama-3.1-8B-Instruct"]
+    code, _, err = run([*args, "--gpu", "MI300X"], capsys)
+    assert code == 0
+    assert err.splitlines() == [
+        "--gpu: warning[amd-artifacts] MI300X is an AMD GPU: the plan applies, but the generated"
+        " files target NVIDIA images (vllm/vllm-openai); use a ROCm build of vLLM to serve it."
+    ]
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
 def test_warnings_the_report_does_not_print_go_to_stderr(
     json_flag: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

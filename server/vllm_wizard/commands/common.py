@@ -97,13 +97,15 @@ NOTED_CODES = frozenset(
         "gpu-free-memory",
         "vram-marketing",
         "model-derived",
+        "amd-artifacts",
     }
 )
 """Warnings `plan` and `generate` repeat on standard error (their output is the plan or the
 files, not diagnostics, and the report prints only the planner's findings): profile spellings
 and risky values, a GPU name that fits several boards or a memory figure that is not what CUDA
-reports, too little free memory on the detected GPU, and a model planned as the catalog model
-its name says it is. (`generate` reports an `outputs.dir` outside the profile's folder itself.)"""
+reports, too little free memory on the detected GPU, a model planned as the catalog model
+its name says it is, and an AMD GPU (the generated files target NVIDIA images). (`generate`
+reports an `outputs.dir` outside the profile's folder itself.)"""
 
 
 def noted_diagnostics(display: str | None, diagnostics: Iterable[Diagnostic]) -> list[str]:

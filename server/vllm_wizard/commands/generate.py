@@ -136,8 +136,7 @@ def run(args: argparse.Namespace) -> int:
         infeasible_banner=banner,
         diagnostics=analysis.diagnostics,
     )
-    for warning in rendered.warnings:
-        _err(f"{PROG}: warning: {warning}")
+    # rendered.warnings (an AMD GPU) were noted above, as the analysis's amd-artifacts warning
     for reason in rendered.skipped.values():
         _err(f"{PROG}: {reason}")
     try:
