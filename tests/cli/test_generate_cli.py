@@ -105,10 +105,12 @@ def test_a_plan_that_does_not_start_is_refused(
     assert (code, out) == (1, "")
     lines = err.splitlines()
     assert lines[0].startswith(f"{path}:18:12: error[no-kv-memory] Does not start:")
+    # the fix the plan recommends is named, with what it gives
     assert lines[-1] == (
-        "vllm-wizard generate: vLLM would not start with this plan, so nothing was written. Fix"
-        " the profile, or pass --allow-infeasible to write the files anyway (each one then says"
-        " that it will not start)."
+        "vllm-wizard generate: vLLM would not start with this plan, so nothing was written. The"
+        " cheapest setup that starts: Use 1 × RTX 5090, tp 1 (fits: 14.6 GiB KV, 29,888 tokens)."
+        " Fix the profile, or pass --allow-infeasible to write the files anyway (each one then"
+        " says that it will not start)."
     )
     assert not (tmp_path / "deploy").exists()
 

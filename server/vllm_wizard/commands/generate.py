@@ -69,7 +69,7 @@ def next_commands(report: WriteReport, plan: Plan) -> list[str]:
 
 
 def _refuse_infeasible(analysis: Analysis, display: str | None) -> int:
-    from vllm_wizard.render.report import verdict_line
+    from vllm_wizard.render.report import best_recommendation, verdict_line
 
     assert analysis.plan is not None
     blocking = [d for d in analysis.diagnostics if d.is_error]
@@ -77,8 +77,10 @@ def _refuse_infeasible(analysis: Analysis, display: str | None) -> int:
         _err(format_diagnostic(display, diagnostic))
     if not blocking:
         _err(f"{display or '<flags>'}: {verdict_line(analysis.plan)}")
+    best = best_recommendation(analysis.plan)
+    fix = f" The cheapest setup that starts: {best.title}." if best is not None else ""
     _err(
-        f"{PROG}: vLLM would not start with this plan, so nothing was written. Fix the"
+        f"{PROG}: vLLM would not start with this plan, so nothing was written.{fix} Fix the"
         " profile, or pass --allow-infeasible to write the files anyway (each one then says"
         " that it will not start)."
     )

@@ -41,9 +41,14 @@ def verdict_line(plan: Plan) -> str:
     )
 
 
+def best_recommendation(plan: Plan) -> Recommendation | None:
+    """The cheapest setup that starts, when the profile does not (the plan's first)."""
+    return next((r for r in plan.recommendations if r.goal == "start" and r.starts), None)
+
+
 def needs_phrase(plan: Plan) -> str:
     """What the cheapest setup that starts changes, in a few words: `2 nodes × 8, pp 2`."""
-    best = next((r for r in plan.recommendations if r.goal == "start" and r.starts), None)
+    best = best_recommendation(plan)
     if best is None:
         return ""
     fields = {edit.field for edit in best.edits}
