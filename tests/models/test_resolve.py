@@ -200,7 +200,7 @@ def test_catalog_moe_and_model_card_counts() -> None:
     assert entry is not None
     assert (result.params_total, result.params_active) == (entry.params_total, entry.params_active)
     assert result.params_source == "model_card"
-    assert result.arch.is_mla
+    assert result.arch.mla is not None
 
 
 def test_catalog_ignores_case_and_reports_the_canonical_id() -> None:

@@ -115,7 +115,7 @@ def test_llama_8b_on_an_h100_at_vllm_0_33() -> None:
     assert result.kv_needed == pytest.approx(768 * 131_072 * 1.15)
     assert result.headroom == pytest.approx(56_895_280_447.6 - 115_762_790.4, abs=1e-2)
     assert result.max_context_at_concurrency == 131_072
-    assert result.needed_one_request == 8192 * LLAMA_8B_BLOCK
+    assert result.stage.layout.needed_bytes(result.max_model_len) == 8192 * LLAMA_8B_BLOCK
 
 
 def test_budget_is_ceiled_from_0_14_only() -> None:

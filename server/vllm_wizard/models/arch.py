@@ -134,11 +134,6 @@ class MoEInfo:
     def num_moe_layers(self) -> int:
         return len(self.moe_layers)
 
-    @property
-    def first_k_dense(self) -> int:
-        """Dense layers before the first MoE layer (DeepSeek: ``first_k_dense_replace``)."""
-        return self.moe_layers[0] if self.moe_layers else 0
-
 
 @dataclass(frozen=True, slots=True)
 class QuantizationInfo:
@@ -293,14 +288,6 @@ class ModelArch:
         if "sliding" in kinds:
             return "sliding"
         return "full"
-
-    @property
-    def is_moe(self) -> bool:
-        return self.moe is not None
-
-    @property
-    def is_mla(self) -> bool:
-        return self.mla is not None
 
     def count_layers(self, kind: LayerKind) -> int:
         """How many decoder layers are of ``kind``."""

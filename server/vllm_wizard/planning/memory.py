@@ -195,10 +195,6 @@ class MemoryResult:
         return self.stage.kv_cache / GIB
 
     @property
-    def needed_one_request(self) -> float:
-        return float(self.stage.layout.needed_bytes(self.max_model_len))
-
-    @property
     def graph_spare(self) -> float:
         """What gpu_memory_utilization leaves free for CUDA graphs captured outside the budget:
         the rest of the GPU, less the CUDA context and communicators already there when vLLM
