@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -401,6 +402,21 @@ hardware:
 policy:
   gpu_memory_utilization: 0.99
 """
+
+
+def test_the_readme_maps_the_original_clis_json_fields_to_plan_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the original's PlanResponse (vashkelis/vllm-wizard, src/vllm_wizard/schemas/outputs.py at
+    # 811120d8): feasibility.fits, artifacts.serve_command, ...; each maps to a plan.json field
+    readme = (REPO_ROOT / "README.md").read_text()
+    pairs = re.findall(r"`(\.[\w.]+)`(?: \(a pair\))? →\s+`(\.[\w.]+)`", readme)
+    assert (".feasibility.fits", ".fits") in pairs
+    assert (".artifacts.serve_command", ".commands.serve") in pairs
+    document = plan_doc([str(SAMPLE)], capsys)
+    for old, new in pairs:
+        assert lookup(document, new.lstrip(".")) is not None, (old, new)
+        assert lookup(document, old.lstrip(".")) is None, old
 
 
 def test_a_flag_value_gets_the_profiles_lints_and_replaces_the_ones_it_overrides(
