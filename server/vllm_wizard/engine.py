@@ -21,6 +21,7 @@ from vllm_wizard.planning.findings import FieldPath, Finding, Findings, Fix, fix
 from vllm_wizard.profile.diagnostics import (
     Code,
     Diagnostic,
+    Listing,
     RelatedInformation,
     Severity,
     sort_key,
@@ -144,7 +145,10 @@ def analyze(
         findings.items.extend(plan.findings)
     analysis.findings = findings.items
     root = analysis.document.root
-    analysis.diagnostics.extend(to_diagnostic(root, f) for f in findings.items)
+    listed = Listing()
+    for finding in findings.items:
+        listed.add(to_diagnostic(root, finding))
+    analysis.diagnostics.extend(listed.result({}))
     analysis.diagnostics.sort(key=sort_key)
     return analysis
 
@@ -264,7 +268,13 @@ def _output_dir(profile: Profile, context: EngineContext, findings: Findings) ->
     if written is None or context.base_dir is None:
         return
     base = context.base_dir.resolve()
-    target = (base / Path(written).expanduser()).resolve()
+    try:
+        target = (base / Path(written).expanduser()).resolve()
+    except (OSError, RuntimeError, ValueError) as error:  # a NUL byte, an unknown ~user, a loop
+        findings.warning(
+            Code.OUTPUT_DIR, f"`outputs.dir` is not a usable path: {error}.", ("outputs", "dir")
+        )
+        return
     if target != base and base not in target.parents:
         findings.warning(
             Code.OUTPUT_DIR,

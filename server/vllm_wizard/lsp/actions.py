@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from vllm_wizard.profile.engine import Analysis as TextAnalysis
 
 MAX_CHOICES = 5
+
+FIX_BUDGET_VALUES = 20_000
+"""YAML values re-read per code action request (about 10 µs each), fixes of all its
+diagnostics together."""
 """At most this many "Use `x`" actions for one invalid enum value."""
 
 CHOICE_CUTOFF = 0.6
@@ -75,12 +79,20 @@ def code_actions(
     """
     actions: list[ActionResult] = []
     if _wanted("quickfix", only):
-        for diagnostic in _targets(analysis.diagnostics, range, context_diagnostics):
+        targets = _targets(analysis.diagnostics, range, context_diagnostics)
+        for diagnostic in targets[: _fix_limit(analysis.document)]:
             for action in quick_fixes(analysis.document, diagnostic):
                 _add(actions, action)
     if getattr(analysis, "plan", None) is not None and _wanted("source", only):
         actions.extend(source_actions(uri))
     return actions
+
+
+def _fix_limit(document: ParsedDocument) -> int:
+    """How many diagnostics one request gets fixes for: each fix re-reads the whole text to
+    verify its edits, so a select-all in a file of thousands of values stays well under a
+    second (a profile of a few hundred values gets fixes for every diagnostic)."""
+    return max(1, FIX_BUDGET_VALUES // max(1, document.values))
 
 
 def source_actions(uri: str) -> list[ActionResult]:

@@ -21,6 +21,7 @@ Failures are values (:class:`ModelUnresolved`) with one sentence for the user.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -204,10 +205,20 @@ def _looks_like_path(model_id: str) -> bool:
 
 
 def _local_folder(model_id: str, base_dir: Path | None) -> Path:
-    path = Path(model_id).expanduser()
+    path = Path(model_id)
+    with contextlib.suppress(RuntimeError):  # `~name` of a user this machine lacks: as written
+        path = path.expanduser()
     if not path.is_absolute():
         path = (base_dir if base_dir is not None else Path.cwd()) / path
     return path
+
+
+def _is_folder(path: Path) -> bool:
+    """`Path.is_dir`, False too for a name the file system refuses (longer than it allows)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +347,7 @@ def _local(
     folder = _local_folder(model_id, base_dir)
     pathlike = _looks_like_path(model_id)
     valid_id = hub.is_valid_repo_id(model_id)
-    if folder.is_dir():
+    if _is_folder(folder):
         if (folder / hub.CONFIG_FILE).is_file():
             return _Local(_from_folder(model_id, revision, folder, params_b), model_id, ())
         tried.append(f"local folder {hub.display_path(folder)} (no config.json)")
