@@ -88,8 +88,13 @@ def _cases() -> list[Hostile]:
         ),
         Hostile("NUL in outputs.dir", VALID + 'outputs:\n  dir: "a\\0b"\n', "output-dir"),
         Hostile("home of no user", "model:\n  id: ~nouser/x\n", "model-unresolved", line=1),
+        # "did you mean" compared a 50,000-character id with every catalog id: seconds
+        Hostile("long model id", f"model:\n  id: {'a' * 50_000}\n", "model-unresolved"),
         Hostile(
-            "model id too long for a path", f"model:\n  id: {'a' * 5000}\n", "model-unresolved"
+            "long dtype",
+            f"model:\n  id: a/b\n  dtype: {'b' * 50_000}\n",
+            "invalid-value",
+            line=2,
         ),
         # 15: completion on the marker of a second document
         Hostile("second document", VALID + "---\n" + VALID, "multiple-documents", line=4),

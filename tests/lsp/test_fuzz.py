@@ -13,6 +13,7 @@ from vllm_wizard.lsp import actions, completion, hover, lens, symbols
 from vllm_wizard.lsp.analysis import Analyzer
 from vllm_wizard.lsp.convert import Converter
 from vllm_wizard.lsp.cursor import MAX_LINE, locate
+from vllm_wizard.lsp.symbols import MAX_ENTRIES
 from vllm_wizard.profile.positions import Position, Range
 from wizard_testing import EXAMPLES
 
@@ -108,3 +109,14 @@ def test_a_line_too_long_to_be_a_profile_is_not_read_for_completion() -> None:
     long_line = "model:\n  id: " + "a" * MAX_LINE + "\n"
     assert locate(long_line, Position(1, 10)) is None
     assert locate("model:\n  id: a\n", Position(1, 7)) is not None
+
+
+def test_the_outline_of_thousands_of_keys_stops_at_its_limit() -> None:
+    text = VALID + "outputs:\n  vllm_args:\n" + "".join(f"    k{i}: {i}\n" for i in range(900))
+    text += "".join(f"key{i}: {i}\n" for i in range(900))
+    analysis = Analyzer().analysis("file:///x/profile.yaml", text, 1)
+    assert analysis is not None
+    outline = symbols.document_symbols(analysis)
+    assert len(outline) == MAX_ENTRIES
+    outputs = next(symbol for symbol in outline if symbol.name == "outputs")
+    assert len(outputs.children[0].children) == MAX_ENTRIES

@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
@@ -14,7 +15,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from lsp.conftest import answer_refresh_requests, config, initialize_params
-from lsp_testing import TIMEOUT_S, change_text, open_text, published
+from lsp_testing import TIMEOUT_S, change_text, open_text
 from wizard_testing import EXAMPLES
 
 FITS = (EXAMPLES / "llama3-8b-h100.profile.yaml").read_text()
@@ -27,10 +28,38 @@ def edited(version: int) -> str:
     return FITS.replace("concurrency: 32", f"concurrency: {1 + version % 60}")
 
 
+def record_publishes(client: LanguageClient) -> None:
+    """Every publish's (uri, version), in order: waiting for notifications one at a time can
+    miss one that arrives while the next wait is being set up."""
+    client.versions = []
+    handle = client.protocol._handle_notification
+
+    def recording(method: str, params: Any) -> Any:
+        if method == types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
+            client.versions.append((params.uri, params.version))
+        return handle(method, params)
+
+    client.protocol._handle_notification = recording
+
+
+async def versions_until(client: LanguageClient, uri: str, version: int) -> list[int]:
+    """The versions published for `uri` once `version` has been."""
+
+    async def arrived() -> list[int]:
+        while True:
+            seen = [v for u, v in client.versions if u == uri and v is not None]
+            if version in seen:
+                return seen
+            await asyncio.sleep(0.0005)
+
+    return await asyncio.wait_for(arrived(), TIMEOUT_S)
+
+
 @pytest_lsp.fixture(config=config(), params=[None, 300])
 async def pushed(request: pytest.FixtureRequest, lsp_client: LanguageClient) -> AsyncIterator[None]:
     """VS Code's capabilities (pushed diagnostics); `debounceMs` unset, then 300."""
     answer_refresh_requests(lsp_client)
+    record_publishes(lsp_client)
     options: dict[str, object] = {"offline": True}
     if request.param is not None:
         options["debounceMs"] = request.param
@@ -41,11 +70,9 @@ async def pushed(request: pytest.FixtureRequest, lsp_client: LanguageClient) -> 
 
 
 async def _edit_to_publish(client: LanguageClient, uri: str, version: int) -> float:
-    waiting = asyncio.ensure_future(published(client, uri, version))
-    await asyncio.sleep(0)
     started = time.perf_counter()
     change_text(client, uri, edited(version), version)
-    await waiting
+    await versions_until(client, uri, version)
     return time.perf_counter() - started
 
 
@@ -54,7 +81,7 @@ async def test_an_edit_is_published_without_a_fixed_wait(
 ) -> None:
     client = pushed
     uri = open_text(client, tmp_path / "profile.yaml", FITS)
-    await published(client, uri, 1)
+    await versions_until(client, uri, 1)
     times = [await _edit_to_publish(client, uri, version) for version in range(2, 12)]
     delay: float = client.debounce_s  # type: ignore[attr-defined]
     if delay == 0:
@@ -69,23 +96,13 @@ async def test_a_burst_of_edits_ends_with_the_latest_version_and_never_goes_back
 ) -> None:
     client = pushed
     uri = open_text(client, tmp_path / "profile.yaml", FITS)
-    await published(client, uri, 1)
-    seen: list[int] = []
-
-    async def collect() -> None:
-        while True:
-            params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-            if params.uri == uri and params.version is not None:
-                seen.append(params.version)
-                if params.version == last:
-                    return
-
+    await versions_until(client, uri, 1)
     last = 31
-    collecting = asyncio.ensure_future(collect())
-    await asyncio.sleep(0)
     for version in range(2, last + 1):
         change_text(client, uri, edited(version), version)
-    await asyncio.wait_for(collecting, TIMEOUT_S)
+    seen = (await versions_until(client, uri, last))[1:]
+    await asyncio.sleep(0.5 + client.debounce_s)  # type: ignore[attr-defined]
+    assert [v for u, v in client.versions if u == uri][-1] == last  # nothing older after it
     assert seen == sorted(set(seen)), seen
     assert seen[-1] == last
     final = client.diagnostics[uri]

@@ -161,6 +161,21 @@ async def _requests_answer(client: LanguageClient, uri: str, lines: int) -> None
     )
 
 
+async def first_diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
+    """The document's first diagnostics. Pushed ones are looked for where the client keeps
+    them: waiting for the notification itself can miss one that lands right after another
+    document's."""
+    if pulls(client):
+        return await diagnostics(client, uri)
+
+    async def arrived() -> list[types.Diagnostic]:
+        while uri not in client.diagnostics:
+            await asyncio.sleep(0.002)
+        return list(client.diagnostics[uri])
+
+    return await asyncio.wait_for(arrived(), TIMEOUT_S)
+
+
 async def test_hostile_profiles_get_their_diagnostic_in_time_and_the_server_keeps_serving(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -171,7 +186,7 @@ async def test_hostile_profiles_get_their_diagnostic_in_time_and_the_server_keep
         path = tmp_path / f"case-{index}" / "profile.yaml"
         started = time.perf_counter()
         uri = open_text(client, path, case.text)
-        found = await diagnostics(client, uri, 1)
+        found = await first_diagnostics(client, uri)
         elapsed = time.perf_counter() - started
         codes = {str(d.code) for d in found}
         if case.code not in codes:
@@ -330,16 +345,15 @@ async def test_a_trickling_hub_is_given_up_after_hub_timeout_in_all(
     slow_hub_client: LanguageClient, tmp_path: Path
 ) -> None:
     client = slow_hub_client
-    uri = open_text(client, tmp_path / "profile.yaml", UNKNOWN_MODEL)
     started = time.perf_counter()
-    first = await published(client, uri)
-    assert [d.code for d in first.diagnostics] == ["model-loading"]
+    uri = open_text(client, tmp_path / "profile.yaml", UNKNOWN_MODEL)
+    first = await first_diagnostics(client, uri)
+    assert [d.code for d in first] == ["model-loading"]
 
     async def gave_up() -> types.Diagnostic:
-        while True:
-            found = (await published(client, uri)).diagnostics
-            if [d.code for d in found] == ["model-unresolved"]:
-                return found[0]
+        while [d.code for d in client.diagnostics[uri]] != ["model-unresolved"]:
+            await asyncio.sleep(0.01)
+        return client.diagnostics[uri][0]
 
     unresolved = await asyncio.wait_for(gave_up(), HUB_TIMEOUT_S + 9)
     elapsed = time.perf_counter() - started

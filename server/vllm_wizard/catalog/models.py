@@ -168,14 +168,18 @@ def suggest_models(model_id: str, limit: int = 3) -> list[str]:
     query = model_id.strip().lower()
     if not query:
         return []
+
+    def similarity(typed: str, known: str) -> float:
+        """difflib's ratio, skipped (0) when the lengths alone rule a match out: a pasted
+        50,000-character id would otherwise take seconds."""
+        matcher = difflib.SequenceMatcher(None, typed, known)
+        return matcher.ratio() if matcher.real_quick_ratio() >= 0.6 else 0.0
+
     scores: dict[str, float] = {}
     for lower, canonical in by_lower.items():
         name = lower.split("/", 1)[-1]
         query_name = query.split("/", 1)[-1]
-        ratio = max(
-            difflib.SequenceMatcher(None, query, lower).ratio(),
-            difflib.SequenceMatcher(None, query_name, name).ratio(),
-        )
+        ratio = max(similarity(query, lower), similarity(query_name, name))
         if ratio >= 0.6:
             scores[canonical] = ratio
     ranked = sorted(scores, key=lambda mid: (-scores[mid], mid))

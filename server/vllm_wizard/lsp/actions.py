@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 MAX_CHOICES = 5
 
-FIX_BUDGET_VALUES = 20_000
+FIX_BUDGET_VALUES = 10_000
 """YAML values re-read per code action request (about 10 µs each), fixes of all its
 diagnostics together."""
 """At most this many "Use `x`" actions for one invalid enum value."""
@@ -375,7 +375,10 @@ def _closest(typed: str, options: list[str]) -> list[str]:
     (difflib's ratio, case ignored)."""
     scored = []
     for index, option in enumerate(options):
-        ratio = difflib.SequenceMatcher(None, typed.lower(), option.lower()).ratio()
+        matcher = difflib.SequenceMatcher(None, typed.lower(), option.lower())
+        if matcher.real_quick_ratio() < CHOICE_CUTOFF:  # lengths rule it out; saves seconds
+            continue  # on a value thousands of characters long
+        ratio = matcher.ratio()
         if ratio >= CHOICE_CUTOFF:
             scored.append((-ratio, index, option))
     return [option for _, _, option in sorted(scored)[:MAX_CHOICES]]
