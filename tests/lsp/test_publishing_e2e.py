@@ -69,6 +69,13 @@ async def pushed(request: pytest.FixtureRequest, lsp_client: LanguageClient) -> 
     await lsp_client.shutdown_session()
 
 
+async def opened(client: LanguageClient, folder: Path) -> str:
+    """A profile that fits, opened and published."""
+    uri = open_text(client, folder / "profile.yaml", FITS)
+    await versions_until(client, uri, 1)
+    return uri
+
+
 async def _edit_to_publish(client: LanguageClient, uri: str, version: int) -> float:
     started = time.perf_counter()
     change_text(client, uri, edited(version), version)
@@ -80,8 +87,7 @@ async def test_an_edit_is_published_without_a_fixed_wait(
     pushed: LanguageClient, tmp_path: Path
 ) -> None:
     client = pushed
-    uri = open_text(client, tmp_path / "profile.yaml", FITS)
-    await versions_until(client, uri, 1)
+    uri = await opened(client, tmp_path)
     times = [await _edit_to_publish(client, uri, version) for version in range(2, 12)]
     delay: float = client.debounce_s  # type: ignore[attr-defined]
     if delay == 0:
@@ -95,8 +101,7 @@ async def test_a_burst_of_edits_ends_with_the_latest_version_and_never_goes_back
     pushed: LanguageClient, tmp_path: Path
 ) -> None:
     client = pushed
-    uri = open_text(client, tmp_path / "profile.yaml", FITS)
-    await versions_until(client, uri, 1)
+    uri = await opened(client, tmp_path)
     last = 31
     for version in range(2, last + 1):
         change_text(client, uri, edited(version), version)
