@@ -78,12 +78,20 @@ def make_profile(model_id: str = LLAMA_8B, gpu_name: str = H100, **sections: Any
 
 
 def make_plan(model_id: str = LLAMA_8B, gpu_name: str = H100, **sections: Any) -> Plan:
-    """Plan a profile for a catalog model on a catalog GPU (`hardware.vram_gb` honoured)."""
+    """Plan a profile for a catalog model on a catalog GPU (`hardware.vram_gb` honoured), with
+    the search options the engine hands in (quantized catalog copies, catalog GPUs)."""
     profile = make_profile(model_id, gpu_name, **sections)
+    return plan_of(profile)
+
+
+def plan_of(profile: Profile) -> Plan:
+    """Plan a profile as the engine does (model and GPU from the catalogs, search options)."""
+    from vllm_wizard.engine import plan_options
+
     hw = profile.hardware
-    return plan_profile(
-        profile, resolved(model_id, profile.model.params_b), gpu(hw.gpu_name, hw.vram_gb)
-    )
+    model = resolved(profile.model.id, profile.model.params_b)
+    found = gpu(hw.gpu_name, hw.vram_gb)
+    return plan_profile(profile, model, found, plan_options(model, found))
 
 
 def gpu_inputs(name: str = H100, *, free_gib: float | None = None) -> GpuInputs:

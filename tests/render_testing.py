@@ -37,6 +37,39 @@ hardware:
 """
 
 
+CHART_ENV = {"HF_HOME": "/tmp", "POD_IP": "10.1.2.3", "HF_TOKEN": "hf_secret"}
+"""Variables the chart's vLLM container defines (templates/deployment-vllm-multi.yaml)."""
+
+
+def kubernetes_expand(text: str, env: dict[str, str]) -> str:
+    """What a container gets for a `command`/`args` item: Kubernetes' `$(VAR)` expansion,
+    ported from https://github.com/kubernetes/kubernetes/blob/master/third_party/forked/golang/expansion/expand.go
+    (`$$` → `$`; `$(NAME)` → its value, or kept as written when undefined; any other `$`
+    kept)."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] != "$" or i + 1 == len(text):
+            out.append(text[i])
+            i += 1
+            continue
+        following = text[i + 1]
+        if following == "$":
+            out.append("$")
+            i += 2
+        elif following == "(" and (close := text.find(")", i + 2)) != -1:
+            name = text[i + 2 : close]
+            out.append(env.get(name, f"$({name})"))
+            i = close + 1
+        elif following == "(":
+            out.append("$(")
+            i += 2
+        else:
+            out.append("$" + following)
+            i += 2
+    return "".join(out)
+
+
 def yaml_str(text: str) -> str:
     """`text` as a YAML double-quoted scalar (JSON's escapes are YAML's)."""
     return json.dumps(text)

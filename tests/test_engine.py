@@ -227,7 +227,9 @@ def test_a_busy_detected_gpu_and_more_gpus_than_the_machine_has() -> None:
     assert layout.message == "The profile plans for 2 GPUs; this machine has 1."
     assert layout.range == span(4, 8, 9)
     # vLLM would refuse it: NVML's free memory is below what utilization 0.9 asks for. The fix
-    # is the highest utilization the free memory allows: 58.59375 / 79.18 GiB = 0.740007 → 0.74
+    # is the highest utilization the free memory allows: 58.59375 / 79.18 GiB = 0.740007 → 0.74,
+    # re-planned (tp left to the planner: it takes 1 of the 2 GPUs), so its title says what
+    # it buys
     assert analysis.plan is not None and not analysis.plan.starts
     refusal = only(analysis, Code.DOES_NOT_START)
     # policy.gpu_memory_utilization is not written (nor is `policy`): it lands on gpu_name
@@ -235,7 +237,7 @@ def test_a_busy_detected_gpu_and_more_gpus_than_the_machine_has() -> None:
     assert refusal.data == {
         "fixes": [
             {
-                "title": "Set gpu_memory_utilization: 0.74",
+                "title": "Set gpu_memory_utilization: 0.74 (fits: 40.3 GiB KV, 330,288 tokens)",
                 "edits": [{"path": ["policy", "gpu_memory_utilization"], "value": 0.74}],
                 "preferred": True,
                 "remove": False,
@@ -252,8 +254,8 @@ def test_an_ambiguous_gpu_name_is_a_warning_with_a_fix_per_candidate() -> None:
     assert diagnostic.severity is Severity.WARNING
     assert diagnostic.range == span(3, 12, 16)
     assert diagnostic.message == (
-        "`H100` fits several GPUs (`H100 PCIe`, `H100 SXM`, `H100 NVL`); planning for the"
-        " smallest, H100 PCIe (79.11 GiB). Name the exact one."
+        "`H100` could be 3 GPUs (80 or 94 GB): H100 PCIe (79.11 GiB), H100 SXM (79.18 GiB),"
+        " H100 NVL (93.00 GiB); planning for the smallest, H100 PCIe, until you name one."
     )
     assert diagnostic.data is not None
     assert [f["edits"][0]["value"] for f in diagnostic.data["fixes"]] == [
@@ -262,6 +264,27 @@ def test_an_ambiguous_gpu_name_is_a_warning_with_a_fix_per_candidate() -> None:
         "H100 NVL",
     ]
     assert analysis.plan is not None and analysis.plan.gpu.name == "H100 PCIe"
+
+
+def test_h20_asks_96_or_141_gb_with_a_fix_each() -> None:
+    analysis = run(f"model:\n  id: {LLAMA}\nhardware:\n  gpu_name: H20\n")
+    diagnostic = only(analysis, Code.GPU_AMBIGUOUS)
+    assert diagnostic.message.startswith("`H20` could be 2 GPUs (96 or 141 GB):")
+    assert diagnostic.data is not None
+    assert [f["edits"][0]["value"] for f in diagnostic.data["fixes"]] == ["H20 96GB", "H20 141GB"]
+    assert analysis.plan is not None and analysis.plan.gpu.memory_gib == 95.005
+
+
+def test_vram_gb_leaves_only_the_boards_of_that_size_to_choose_from() -> None:
+    text = f"model:\n  id: {LLAMA}\nhardware:\n  gpu_name: A100\n  vram_gb: 79.2\n"
+    diagnostic = only(run(text), Code.GPU_AMBIGUOUS)
+    assert "`hardware.vram_gb`'s 79.20 GiB" in diagnostic.message
+    assert diagnostic.data is not None
+    fixes = [f["edits"][0]["value"] for f in diagnostic.data["fixes"]]
+    assert fixes == ["A100 PCIe 80GB", "A100 SXM 80GB"]
+    # the exact name: no warning
+    exact = run(f"model:\n  id: {LLAMA}\nhardware:\n  gpu_name: A100 SXM 80GB\n")
+    assert "gpu-ambiguous" not in codes(exact)
 
 
 def test_the_marketing_vram_figure_is_a_warning_on_vram_gb() -> None:

@@ -10,12 +10,69 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from vllm_wizard import __version__
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
+
+EMIT_TARGETS = ("command", "profile", "compose", "k8s", "docker")
+"""`outputs.emit`'s values (profile.schema.EmitTarget; not imported: pydantic is slow to load)."""
+INTERCONNECTS = ("pcie", "nvlink", "unknown")
+
+
+class EmitTargets(argparse.Action):
+    """`--emit` in every form users write: `command,profile` (the original CLI's), `command
+    profile`, and repeated `--emit`; each value adds to the list.
+
+    `--emit command,profile profile.yaml` (the profile after the list, which the original's
+    one-value `--emit` allowed) must not take the profile for a target: a last word that is
+    `-` or names a YAML file or an existing path is the profile (`main` puts it in place).
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        targets: list[str] = list(getattr(namespace, self.dest, None) or [])
+        words = [values] if isinstance(values, str) else [str(v) for v in values or ()]
+        if len(words) > 1 and _is_profile_path(words[-1]):
+            namespace.profile_after_emit = words.pop()
+        for word in (w.strip() for value in words for w in value.split(",")):
+            if not word:
+                continue
+            if word not in EMIT_TARGETS:
+                parser.error(
+                    f"argument --emit: invalid choice: {word!r} (choose from"
+                    f" {', '.join(EMIT_TARGETS)})"
+                )
+            targets.append(word)
+        if not targets:
+            parser.error(f"argument --emit: name at least one of {', '.join(EMIT_TARGETS)}")
+        setattr(namespace, self.dest, targets)
+
+
+def _is_profile_path(word: str) -> bool:
+    if word in EMIT_TARGETS or "," in word:
+        return False
+    return word == "-" or word.endswith((".yaml", ".yml")) or Path(word).exists()
+
+
+def _tensor_parallel_size(text: str) -> int | str:
+    """A whole number, or `auto` (the planner chooses, as `tp_size: auto` or null does)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number or `auto`; got {text!r}"
+        ) from None
 
 
 def _add_profile_overrides(parser: argparse.ArgumentParser) -> None:
@@ -40,9 +97,19 @@ def _add_profile_overrides(parser: argparse.ArgumentParser) -> None:
     hardware.add_argument("--gpus", type=int, metavar="N", help="GPUs per node")
     hardware.add_argument("--nodes", type=int, metavar="N", help="machines")
     hardware.add_argument("--vram-gb", type=float, metavar="GIB", help="GiB per GPU (CUDA)")
-    hardware.add_argument("--interconnect", choices=("pcie", "nvlink", "unknown"))
     hardware.add_argument(
-        "--tensor-parallel-size", "--tp", type=int, metavar="N", dest="tensor_parallel_size"
+        "--interconnect",
+        type=str.lower,
+        choices=INTERCONNECTS,
+        help="pcie, nvlink or unknown (any case: NVLink)",
+    )
+    hardware.add_argument(
+        "--tensor-parallel-size",
+        "--tp",
+        type=_tensor_parallel_size,
+        metavar="N",
+        dest="tensor_parallel_size",
+        help="GPUs per model copy, or `auto` (the planner chooses)",
     )
     hardware.add_argument(
         "--pipeline-parallel-size", "--pp", type=int, metavar="N", dest="pipeline_parallel_size"
@@ -64,7 +131,8 @@ def _add_profile_overrides(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_profile_argument(parser: argparse.ArgumentParser, *, required: bool) -> None:
+def _add_profile_argument(parser: argparse.ArgumentParser) -> None:
+    """PROFILE (or -p/--profile); optional: flags alone will do, with --model."""
     parser.add_argument(
         "profile_path",
         nargs="?",
@@ -74,7 +142,6 @@ def _add_profile_argument(parser: argparse.ArgumentParser, *, required: bool) ->
     parser.add_argument(
         "-p", "--profile", dest="profile_option", metavar="PROFILE", help=argparse.SUPPRESS
     )
-    parser.set_defaults(profile_required=required)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
             " was computed, whether it fits or not; 2 when the input is unusable."
         ),
     )
-    _add_profile_argument(plan, required=False)
+    _add_profile_argument(plan)
     plan.add_argument("--json", action="store_true", help="print plan.json")
     plan.add_argument("--explain", action="store_true", help="show how each figure was derived")
     _add_profile_overrides(plan)
@@ -110,21 +177,32 @@ def build_parser() -> argparse.ArgumentParser:
         "generate",
         help="write the deployment files: serve command, Compose, Helm values, plan.json",
         description=(
-            "Write deployment artifacts. Exit 0 when written; 1 when refused (a changed file"
-            " without --force, a plan that does not start without --allow-infeasible); 2 when"
-            " the input is unusable."
+            "Write deployment artifacts from a profile, flags, or both (flags win). Exit 0 when"
+            " every requested file was written; 1 when refused (a changed file without --force,"
+            " a requested file the plan cannot have, a plan that does not start without"
+            " --allow-infeasible, outputs.dir outside the profile's folder without -o or"
+            " --force); 2 when the input is unusable."
         ),
     )
-    _add_profile_argument(generate, required=True)
-    generate.add_argument("-o", "--output", metavar="DIR", help="output folder")
+    _add_profile_argument(generate)
+    generate.add_argument(
+        "-o", "--output", "--output-dir", dest="output", metavar="DIR", help="output folder"
+    )
     generate.add_argument(
         "--emit",
         nargs="+",
+        action=EmitTargets,
         metavar="TARGET",
-        choices=("command", "profile", "compose", "k8s", "docker"),
-        help="what to write (default: the profile's outputs.emit); plan.json is always written",
+        help=(
+            "what to write: command, profile, compose, k8s, docker; comma- or space-separated,"
+            " or repeated (default: the profile's outputs.emit); plan.json is always written"
+        ),
     )
-    generate.add_argument("--force", action="store_true", help="replace files that differ")
+    generate.add_argument(
+        "--force",
+        action="store_true",
+        help="replace files that differ; write to an outputs.dir outside the profile's folder",
+    )
     generate.add_argument(
         "--allow-infeasible",
         action="store_true",
@@ -176,6 +254,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and of `python -m vllm_wizard`."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    after_emit = getattr(args, "profile_after_emit", None)
+    if after_emit is not None:
+        if args.profile_path is not None or args.profile_option is not None:
+            parser.error(f"two profiles: {after_emit!r} and the one given before --emit")
+        args.profile_path = after_emit
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_UNUSABLE

@@ -12,7 +12,7 @@ Findings from the planner name profile fields; here they become ranges in the te
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +36,11 @@ if TYPE_CHECKING:
     from vllm_wizard.hardware.resolve import ResolvedGpu
     from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
     from vllm_wizard.planning.plan import Plan
+    from vllm_wizard.planning.search import PlanOptions
     from vllm_wizard.profile.schema import Profile
+
+
+BASE_MODEL_FIELD: FieldPath = ("model", "base_model")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,7 @@ class PlanCache:
     def get_or_plan(self, profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Plan:
         from vllm_wizard.planning.plan import plan_profile
 
+        options = plan_options(model, gpu)
         key = (
             profile.model_dump_json(),
             model.model_id,
@@ -101,20 +106,32 @@ class PlanCache:
             model.source,
             model.source_detail,
             model.params_total,
+            model.derived,
             gpu.name,
             gpu.memory_gib,
             gpu.source,
             gpu.detected,
+            options.key,
         )
         found = self._plans.get(key)
         if found is not None:
             self._plans.move_to_end(key)
             return found
-        plan = plan_profile(profile, model, gpu)
+        plan = plan_profile(profile, model, gpu, options)
         self._plans[key] = plan
         if len(self._plans) > self._size:
             self._plans.popitem(last=False)
         return plan
+
+
+def plan_options(model: ResolvedModel, gpu: ResolvedGpu) -> PlanOptions:
+    """What the planner's recommendation search may try besides this model and GPU: quantized
+    copies of the model (catalog, local HF cache) and the catalog's other GPUs."""
+    from vllm_wizard.hardware.candidates import gpu_options_for, gpus_per_node
+    from vllm_wizard.models.variants import quantized_variants
+    from vllm_wizard.planning.search import PlanOptions
+
+    return PlanOptions(quantized_variants(model), gpu_options_for(gpu), gpus_per_node(gpu.spec))
 
 
 _DEFAULT_CACHE = PlanCache()
@@ -126,8 +143,13 @@ def analyze(
     *,
     profile_override: Callable[[Profile], Profile] | None = None,
     cache: PlanCache | None = None,
+    flags: Mapping[FieldPath, str] | None = None,
 ) -> Analysis:
-    """Every stage on `text`; never raises. Without a context, only syntax and schema run."""
+    """Every stage on `text`; never raises. Without a context, only syntax and schema run.
+
+    `flags` names the fields `profile_override` set from command-line flags (field → `--flag`):
+    a finding about one of them names the flag instead of pointing at the profile's line.
+    """
     base = analyze_text(text)
     analysis = Analysis(base.document, base.profile, list(base.diagnostics))
     if context is None or base.profile is None:
@@ -147,7 +169,7 @@ def analyze(
     root = analysis.document.root
     listed = Listing()
     for finding in findings.items:
-        listed.add(to_diagnostic(root, finding))
+        listed.add(to_diagnostic(root, finding, flags))
     analysis.diagnostics.extend(listed.result({}))
     analysis.diagnostics.sort(key=sort_key)
     return analysis
@@ -160,18 +182,22 @@ def _resolve(
     analysis: Analysis, profile: Profile, context: EngineContext, findings: Findings
 ) -> None:
     from vllm_wizard.hardware.resolve import GpuUnresolved, marketing_vram_warning, resolve_gpu
-    from vllm_wizard.models.resolve import ModelUnresolved
+    from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
 
     model = None
     if context.resolve_model is not None:
         model = context.resolve_model(
             profile.model.id, profile.model.revision, context.base_dir, profile.model.params_b
         )
+        if profile.model.base_model is not None:
+            model = _base_model(profile, model, findings)
     analysis.model = model
     if isinstance(model, ModelPending):
         findings.info(Code.MODEL_LOADING, model.message, ("model", "id"))
     elif isinstance(model, ModelUnresolved):
         _model_unresolved(model, findings)
+    elif isinstance(model, ResolvedModel) and model.derived and not model.derived.confirmed:
+        _model_derived(model, findings)
 
     hw = profile.hardware
     gpu = resolve_gpu(hw.gpu_name, hw.vram_gb, context.detect)
@@ -204,6 +230,48 @@ def _resolve(
     _output_dir(profile, context, findings)
 
 
+def _base_model(profile: Profile, model: Any, findings: Findings) -> Any:
+    """`model.base_model` stands in for what no source has; an unknown one is reported."""
+    from vllm_wizard.catalog.models import catalog_model, suggest_models
+    from vllm_wizard.models.resolve import pin_base_model
+
+    base = profile.model.base_model
+    assert base is not None
+    if catalog_model(base) is None:
+        suggestions = suggest_models(base)
+        hint = f" (did you mean {', '.join(f'`{s}`' for s in suggestions)}?)" if suggestions else ""
+        findings.warning(
+            Code.MODEL_DERIVED,
+            f"`model.base_model` names `{base}`, which is not in the bundled catalog; name the"
+            f" catalog model `model.id` is a copy, quantization or sibling of{hint}",
+            BASE_MODEL_FIELD,
+            data=fixes_data(
+                [Fix.set(f"Use {s}", BASE_MODEL_FIELD, s) for s in suggestions], reason="unknown"
+            ),
+        )
+        return model
+    m = profile.model
+    return pin_base_model(model, m.id, base, m.revision, m.params_b)
+
+
+def _model_derived(model: ResolvedModel, findings: Findings) -> None:
+    """A plan from the name alone: say what was assumed, offer to confirm it."""
+    from vllm_wizard.models.resolve import derived_message
+
+    assert model.derived is not None
+    base = model.derived.base_id
+    findings.warning(
+        Code.MODEL_DERIVED,
+        derived_message(model),
+        ("model", "id"),
+        data=fixes_data(
+            [Fix.set(f"Confirm: set base_model: {base}", BASE_MODEL_FIELD, base, True)],
+            reason="derived",
+            base_model=base,
+        ),
+    )
+
+
 def _model_unresolved(model: ModelUnresolved, findings: Findings) -> None:
     fixes = [Fix.set(f"Use {s}", ("model", "id"), s) for s in model.suggestions]
     if model.reason == "invalid-config":
@@ -220,11 +288,11 @@ def _model_unresolved(model: ModelUnresolved, findings: Findings) -> None:
 def _gpu_notes(profile: Profile, gpu: ResolvedGpu, findings: Findings) -> None:
     field_path: FieldPath = ("hardware", "gpu_name")
     if gpu.ambiguous:
-        others = ", ".join(f"`{name}`" for name in gpu.candidates)
+        from vllm_wizard.hardware.resolve import ambiguity_message
+
         findings.warning(
             Code.GPU_AMBIGUOUS,
-            f"`{profile.hardware.gpu_name}` fits several GPUs ({others}); planning for the"
-            f" smallest, {gpu.name} ({gpu.memory_gib:.2f} GiB). Name the exact one.",
+            ambiguity_message(profile.hardware.gpu_name, gpu),
             field_path,
             data=fixes_data(
                 [Fix.set(f"Set gpu_name: {name}", field_path, name) for name in gpu.candidates]
@@ -264,21 +332,23 @@ def _gpu_notes(profile: Profile, gpu: ResolvedGpu, findings: Findings) -> None:
 
 
 def _output_dir(profile: Profile, context: EngineContext, findings: Findings) -> None:
+    from vllm_wizard.profile.io import outside_profile_folder
+
     written = profile.outputs.dir
     if written is None or context.base_dir is None:
         return
-    base = context.base_dir.resolve()
     try:
-        target = (base / Path(written).expanduser()).resolve()
+        target = outside_profile_folder(context.base_dir, written)
     except (OSError, RuntimeError, ValueError) as error:  # a NUL byte, an unknown ~user, a loop
         findings.warning(
             Code.OUTPUT_DIR, f"`outputs.dir` is not a usable path: {error}.", ("outputs", "dir")
         )
         return
-    if target != base and base not in target.parents:
+    if target is not None:
         findings.warning(
             Code.OUTPUT_DIR,
-            f"`outputs.dir` resolves to {target}, outside the profile's folder {base}.",
+            f"`outputs.dir` resolves to {target}, outside the profile's folder"
+            f" {context.base_dir.resolve()}.",
             ("outputs", "dir"),
         )
 
@@ -320,11 +390,25 @@ def _fallback_range(root: Node | None, path: FieldPath) -> Range:
     return Range.at(0, 0)
 
 
-def to_diagnostic(root: Node | None, finding: Finding) -> Diagnostic:
-    """Place a finding on the first of its fields the profile writes."""
+def to_diagnostic(
+    root: Node | None, finding: Finding, flags: Mapping[FieldPath, str] | None = None
+) -> Diagnostic:
+    """Place a finding on the first of its fields the profile writes.
+
+    A field a command-line flag set (`flags`) is not the profile's: when the finding's own
+    field is one, the diagnostic names the flag; other such fields are passed over.
+    """
+    flags = flags or {}
+    data = dict(finding.data) if finding.data else None
+    if finding.fields and finding.fields[0] in flags:
+        flag = flags[finding.fields[0]]
+        return Diagnostic(
+            Range.at(0, 0), finding.severity, finding.code, finding.message, data, flag=flag
+        )
     range_: Range | None = None
     for path in finding.fields:
-        range_ = field_range(root, path, finding.point_at)
+        if path not in flags:
+            range_ = field_range(root, path, finding.point_at)
         if range_ is not None:
             break
     if range_ is None:
@@ -332,9 +416,8 @@ def to_diagnostic(root: Node | None, finding: Finding) -> Diagnostic:
     related = tuple(
         RelatedInformation(where, message)
         for path, message in finding.related
-        if (where := field_range(root, path)) is not None and where != range_
+        if path not in flags and (where := field_range(root, path)) is not None and where != range_
     )
-    data = dict(finding.data) if finding.data else None
     return Diagnostic(range_, finding.severity, finding.code, finding.message, data, related)
 
 
@@ -346,5 +429,6 @@ __all__ = [
     "Severity",
     "analyze",
     "field_range",
+    "plan_options",
     "to_diagnostic",
 ]

@@ -30,17 +30,23 @@ CASES_FILE = Path(__file__).with_name("cases.yaml")
 GPU_OF: dict[str, str] = {
     # llm-d logs print "Free memory on device (78.57/79.18 GiB)": 79.18 GiB is the H100 SXM.
     "H100": "H100 SXM",
+    # llm-d-planner's sweep pins nvidia.com/gpu.product NVIDIA-H100-80GB-HBM3 (the SXM board's NVML
+    # name); its logs print total_memory=79.19GiB.
+    "H100-80GB": "H100 SXM",
     # dennislee: two utilizations 0.25 apart differ by 19.82 GiB of KV ⇒ total ≈ 79.28 GiB,
     # the SXM part (79.256); the 40 GB runs are the same cluster's SXM4 boards.
     "A100 80GB": "A100 SXM 80GB",
     "A100 40GB": "A100 SXM 40GB",
+    # A bare "A100" whose 0.65 budget held 13.72 + 36.56 GiB: an 80 GB board, form factor not
+    # stated, so the smaller (PCIe, 79.14 GiB) of the two — what the planner itself picks.
+    "A100": "A100 PCIe 80GB",
     "L40S": "L40S",
     "A10": "A10",
     "NVIDIA RTX A5000": "RTX A5000",
     "RTX 3090": "RTX 3090",
     "RTX 4090": "RTX 4090",
-    # "~139.8 GiB total per GPU" from the two utilizations: the 141 GB H20, not the catalog's 96 GB.
-    "H20": "H200 SXM",
+    # "~139.8 GiB total per GPU" from the two utilizations: the 141 GB H20 (NVML "NVIDIA H20-3e").
+    "H20": "H20 141GB",
 }
 
 VERSION_HINT: dict[str, str] = {
@@ -58,16 +64,21 @@ VERSION_HINT: dict[str, str] = {
 }
 
 FP8_BLOCK = {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]}
-FP8_CHANNEL = {
-    "quant_method": "compressed-tensors",
-    "config_groups": {
-        "group_0": {
-            "weights": {"num_bits": 8, "type": "float", "strategy": "channel"},
-            "targets": ["Linear"],
-        }
-    },
-    "ignore": ["lm_head"],
-}
+
+
+def _compressed_tensors_8bit(weight_type: str) -> dict[str, Any]:
+    """A compressed-tensors config with channel-wise 8-bit linears (`float` FP8 or `int` INT8)
+    and the lm_head left unquantized, as RedHat's FP8-dynamic and W8A8 re-uploads ship."""
+    weights = {"num_bits": 8, "type": weight_type, "strategy": "channel"}
+    return {
+        "quant_method": "compressed-tensors",
+        "config_groups": {"group_0": {"weights": weights, "targets": ["Linear"]}},
+        "ignore": ["lm_head"],
+    }
+
+
+FP8_CHANNEL = _compressed_tensors_8bit("float")
+INT8_CHANNEL = _compressed_tensors_8bit("int")
 
 BASE_MODEL: dict[str, tuple[str, dict[str, Any]]] = {
     # Qwen2-7B-Instruct's config.json has the same geometry as Qwen2.5-7B-Instruct's
@@ -85,6 +96,28 @@ BASE_MODEL: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     # Qwen's -FP8 repos are the same model with block-wise fp8 weights.
     "Qwen/Qwen3-235B-A22B-FP8": ("Qwen/Qwen3-235B-A22B", {"quantization_config": FP8_BLOCK}),
+    # The llm-d-planner sweep spells the same RedHat repository with a lower-case "fp8".
+    "RedHatAI/Llama-3.3-70B-Instruct-fp8-dynamic": (
+        "meta-llama/Llama-3.3-70B-Instruct",
+        {"quantization_config": FP8_CHANNEL},
+    ),
+    # RedHat's Qwen2.5-7B re-uploads: compressed-tensors, 8-bit channel-wise linears (FP8 or INT8
+    # weights; both 1 byte), embeddings and lm_head left in bf16.
+    "RedHatAI/Qwen2.5-7B-Instruct-fp8-dynamic": (
+        "Qwen/Qwen2.5-7B-Instruct",
+        {"quantization_config": FP8_CHANNEL},
+    ),
+    "RedHatAI/Qwen2.5-7B-Instruct-quantized.w8a8": (
+        "Qwen/Qwen2.5-7B-Instruct",
+        {"quantization_config": INT8_CHANNEL},
+    ),
+    # RedHat's INT8 W8A8 Mistral-Small-3.1: the catalog's Mistral-Small-3.2 has the same geometry
+    # (Mistral3 text model of 40 layers, hidden 5120, 32/8 heads of 128, vocab 131,072, same
+    # Pixtral vision tower); 3.2 is a fine-tune of 3.1.
+    "RedHatAI/Mistral-Small-3.1-24B-Instruct-2503-quantized.w8a8": (
+        "mistralai/Mistral-Small-3.2-24B-Instruct-2506",
+        {"quantization_config": INT8_CHANNEL},
+    ),
     "Meta-Llama/Meta-Llama-3-8B": ("meta-llama/Meta-Llama-3-8B-Instruct", {}),
     "meta-llama/Meta-Llama-3-8B": ("meta-llama/Meta-Llama-3-8B-Instruct", {}),
     "deepseek-ai/DeepSeek-V2-Lite-Chat": ("deepseek-ai/DeepSeek-V2-Lite", {}),
@@ -137,8 +170,11 @@ def case_version(case: dict[str, Any]) -> str:
     return str(version)
 
 
-def resolved_model(model_id: str) -> ResolvedModel:
-    base_id, patch = BASE_MODEL.get(model_id, (model_id, {}))
+def resolved_model(
+    model_id: str, bases: dict[str, tuple[str, dict[str, Any]]] | None = None
+) -> ResolvedModel:
+    """A catalog model, or a catalog entry of the same architecture patched (`bases`)."""
+    base_id, patch = (BASE_MODEL if bases is None else bases).get(model_id, (model_id, {}))
     entry = catalog_model(base_id)
     if entry is None:
         raise LookupError(f"{model_id}: not in the catalog")
@@ -180,6 +216,8 @@ def profile_for(case: dict[str, Any], *, overhead_gb: float | None = None) -> Pr
         model["kv_cache_dtype"] = case["kv_cache_dtype"]
     if case.get("dtype") not in (None, "auto"):
         model["dtype"] = case["dtype"]
+    if case.get("quantization"):
+        model["quantization"] = case["quantization"]
     nodes = 1
     gpus = tp * pp
     policy: dict[str, Any] = {"gpu_memory_utilization": case["gpu_memory_utilization"] or 0.9}

@@ -55,7 +55,7 @@ REFUSED = [c for c in CASES if c["outcome"].startswith("refused")]
 
 
 def test_there_are_enough_cases() -> None:
-    assert len(load_cases()) >= 15
+    assert len(load_cases()) >= 50
     assert len(WITH_WEIGHTS) >= 10 and len(WITH_OVERHEAD) >= 6
     assert len(AUTOMATIC) >= 10 and len(REFUSED) >= 5
 

@@ -25,7 +25,8 @@ FIGURES = ("memory", "identity", "bandwidth", "tflops", "compute_capability", "i
 
 REQUIRED = [
     # datacenter
-    "B200", "GB200", "H200 SXM", "H100 SXM", "H100 PCIe", "H100 NVL", "H20", "H800 SXM",
+    "B200", "GB200", "H200 SXM", "H100 SXM", "H100 PCIe", "H100 NVL", "H20 96GB", "H20 141GB",
+    "H800 SXM", "L20",
     "A100 SXM 40GB", "A100 SXM 80GB", "A100 PCIe 40GB", "A100 PCIe 80GB", "A800 SXM 80GB",
     "L40S", "L40", "L4", "A10", "A10G", "A30", "A40", "V100 SXM2 16GB", "V100 SXM2 32GB", "T4",
     # workstation
@@ -34,7 +35,7 @@ REQUIRED = [
     "RTX 5090", "RTX 5080", "RTX 4090", "RTX 4080", "RTX 4070 Ti", "RTX 4060 Ti 16GB",
     "RTX 3090", "RTX 3090 Ti", "RTX 3080 10GB", "RTX 3060 12GB",
     # AMD
-    "MI300X", "MI325X",
+    "MI300X", "MI308X", "MI325X", "MI355X",
 ]  # fmt: skip
 
 # Normalized names that deliberately fit several entries (the safe, smallest one is used).
@@ -65,6 +66,9 @@ INTENDED_AMBIGUOUS = {
         }
         for key in ("pro6000", "6000pro", "pro6000blackwell", "6000blackwell")
     },
+    "h20": {"H20 96GB", "H20 141GB"},
+    "hgxh20": {"H20 96GB", "H20 141GB"},
+    **{key: {"H200 SXM", "H200 NVL"} for key in ("h200", "h200141g")},
     "4060ti": {"RTX 4060 Ti 16GB", "RTX 4060 Ti 8GB"},
     "3080": {"RTX 3080 10GB", "RTX 3080 12GB"},
     "3060": {"RTX 3060 12GB", "RTX 3060 8GB"},
@@ -284,8 +288,17 @@ def test_exact_match_by_every_nvml_name(spec: GpuSpec, nvml: str) -> None:
         ("6000 Ada", "RTX 6000 Ada"),
         ("RTX6000Ada", "RTX 6000 Ada"),
         ("t4", "T4"),
-        ("H200", "H200 SXM"),
+        ("H200 SXM", "H200 SXM"),
         ("h200 nvl", "H200 NVL"),
+        ("NVIDIA H20", "H20 96GB"),
+        ("h20 96gb", "H20 96GB"),
+        ("H20-3e", "H20 141GB"),
+        ("NVIDIA H20-3e", "H20 141GB"),
+        ("H20 141GB", "H20 141GB"),
+        ("L20", "L20"),
+        ("nvidia l20", "L20"),
+        ("MI308X", "MI308X"),
+        ("AMD Instinct MI355X", "MI355X"),
         ("gb200 nvl72", "GB200"),
         ("mi300x", "MI300X"),
         ("AMD MI325X", "MI325X"),
@@ -318,6 +331,8 @@ def test_l4_l40_a10_do_not_prefix_match() -> None:
         ("V100", "V100 SXM2 16GB", 4),
         ("V100 32GB", "V100 PCIe 32GB", 2),  # same memory: the slower board
         ("H800", "H800 PCIe", 2),
+        ("H20", "H20 96GB", 2),
+        ("H200", "H200 NVL", 2),  # same memory: the slower board
         ("A800", "A800 PCIe 80GB", 2),
         ("RTX PRO 6000", "RTX PRO 6000 Blackwell Max-Q", 3),
         ("4060 Ti", "RTX 4060 Ti 8GB", 2),
@@ -351,6 +366,16 @@ def test_unknown_name_is_none_with_suggestions(typed: str) -> None:
     suggestions = suggest_gpus(typed)
     assert 1 <= len(suggestions) <= 3
     assert all(s in gpu_names() for s in suggestions)
+
+
+def test_suggestions_start_with_the_boards_the_name_begins() -> None:
+    assert suggest_gpus("RTX 6000") == [
+        "RTX PRO 6000 Blackwell Max-Q",
+        "RTX 6000 Ada",
+        "RTX PRO 6000 Blackwell Server",
+    ]
+    assert suggest_gpus("H10") == ["H100 PCIe", "H100 SXM", "H100 NVL"]
+    assert suggest_gpus("MI300")[:2] == ["MI300X", "MI308X"]
 
 
 def test_unrelated_name_is_none() -> None:

@@ -151,22 +151,42 @@ def test_an_unwritable_output_folder_is_one_clear_error(
     )
 
 
-def test_outputs_dir_outside_the_profile_folder_warns_with_the_path(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("written", ["../shared-out", "{tmp}/abs-out", "~/home-out"])
+def test_outputs_dir_outside_the_profile_folder_is_refused(
+    written: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
     folder = tmp_path / "profiles"
     folder.mkdir()
     path = folder / "profile.yaml"
-    path.write_text(SAMPLE + '  dir: "../shared-out"\n')
+    dir_value = written.format(tmp=tmp_path)
+    path.write_text(SAMPLE + f'  dir: "{dir_value}"\n')
+    target = (folder / Path(dir_value).expanduser()).resolve()
     code, out, err = generate([str(path)], capsys)
-    resolved = (tmp_path / "shared-out").resolve()
-    assert code == 0
+    assert (code, out) == (1, "")
     assert err.splitlines() == [
-        f"{path}:35:8: warning[output-dir] `outputs.dir` resolves to {resolved}, outside the"
-        f" profile's folder {folder.resolve()}."
+        f"{path}:35:8: warning[output-dir] `outputs.dir` resolves to {target}, outside the"
+        f" profile's folder {folder.resolve()}.",
+        "vllm-wizard generate: nothing was written: the profile's outputs.dir points outside"
+        " its folder. Name the folder with -o DIR to write there, or pass --force.",
     ]
-    assert (tmp_path / "shared-out" / "plan.json").is_file()
-    assert f"written  {folder / '../shared-out' / 'plan.json'}" in out.splitlines()
+    assert not target.exists()
+    # -o naming it writes there (and says nothing about outputs.dir, which -o overrides)
+    code, out, err = generate([str(path), "-o", str(target)], capsys)
+    assert (code, err) == (0, "")
+    assert (target / "serve_command.sh").is_file()
+    # --force writes there too, with the warning
+    for child in target.iterdir():
+        child.unlink()
+    code, out, err = generate([str(path), "--force"], capsys)
+    assert code == 0
+    assert err.startswith(f"{path}:35:8: warning[output-dir] ")
+    assert (target / "serve_command.sh").is_file()
 
 
 def test_outputs_dir_inside_is_used_quietly(
@@ -184,17 +204,38 @@ def test_multi_node_says_why_there_is_no_compose_file(
 ) -> None:
     path = tmp_path / "profile.yaml"
     path.write_text(MULTI_NODE)
-    code, _, err = generate([str(path), "--emit", "compose", "k8s"], capsys)
-    assert code == 0
+    code, out, err = generate([str(path), "--emit", "compose", "k8s"], capsys)
+    # a requested file that cannot be written is a refusal (exit 1), not a success; the
+    # others are written
+    assert code == 1
     assert err == (
         "vllm-wizard generate: docker-compose.yaml not written: the plan spans 2 nodes and"
         " Compose runs on one host; use k8s (the chart's raySpec) or start a Ray cluster by"
         " hand.\n"
+        "vllm-wizard generate: 1 requested file(s) not written: docker-compose.yaml (the"
+        " reason is above).\n"
     )
     assert sorted(p.name for p in (tmp_path / "deploy").iterdir()) == [
         "k8s-values.yaml",
         "plan.json",
     ]
+    assert out.splitlines()[-1] == (
+        f"  helm install vllm vllm/vllm-stack -f {tmp_path / 'deploy' / 'k8s-values.yaml'}"
+    )
+
+
+def test_a_refused_k8s_file_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the chart's Ray start script pastes extraArgs into bash: a `$` there is refused
+    path = tmp_path / "profile.yaml"
+    path.write_text(MULTI_NODE + 'outputs:\n  vllm_args:\n    served_model_name: "a$HOME"\n')
+    code, _, err = generate([str(path), "--emit", "k8s,command"], capsys)
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        "vllm-wizard generate: 1 requested file(s) not written: k8s-values.yaml (the reason is"
+        " above)."
+    )
+    assert "k8s-values.yaml not written: the chart's Ray start script would expand" in err
+    assert (tmp_path / "deploy" / "serve_command.sh").is_file()
 
 
 def test_profile_from_stdin_writes_next_to_the_working_directory(
@@ -206,3 +247,177 @@ def test_profile_from_stdin_writes_next_to_the_working_directory(
     assert code == 0
     assert out.splitlines()[0] == "written  deploy/serve_command.sh"
     assert (tmp_path / "deploy" / "profile.yaml").is_file()
+
+
+# ----------------------------------------------------------------------------- original forms
+
+
+@pytest.mark.parametrize(
+    "emit",
+    [
+        ["--emit", "command,profile,compose,k8s"],  # the original CLI's documented form
+        ["--emit", "command", "profile", "compose", "k8s"],
+        ["--emit", "command", "--emit", "profile,compose", "--emit", "k8s"],
+        ["--emit", "command, profile", "--emit=compose,k8s,command"],
+    ],
+    ids=["commas", "spaces", "repeated", "mixed"],
+)
+def test_emit_accepts_commas_spaces_and_repetition(
+    emit: list[str], profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    code, out, err = generate([str(profile), "-o", str(out_dir), *emit], capsys)
+    assert (code, err) == (0, "")
+    assert [line.split()[-1] for line in out.splitlines()[:5]] == [
+        str(out_dir / name)
+        for name in (
+            "serve_command.sh",
+            "profile.yaml",
+            "docker-compose.yaml",
+            "k8s-values.yaml",
+            "plan.json",
+        )
+    ]
+
+
+def test_emit_names_an_unknown_target(profile: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", str(profile), "--emit", "command,helm"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        "vllm-wizard generate: error: argument --emit: invalid choice: 'helm' (choose from"
+        " command, profile, compose, k8s, docker)"
+    )
+
+
+def test_output_dir_is_the_original_spelling_of_o(
+    profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "original"
+    code, out, err = generate([str(profile), "--output-dir", str(out_dir)], capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == f"written  {out_dir / 'serve_command.sh'}"
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "plan.json",
+        "profile.yaml",
+        "serve_command.sh",
+    ]
+
+
+def test_generate_from_flags_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "out"
+    code, out, err = generate(
+        [
+            "--model",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "--gpu",
+            "H100 SXM",
+            "--max-model-len",
+            "8192",
+            "-o",
+            str(out_dir),
+            "--emit",
+            "command",
+        ],
+        capsys,
+    )
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:2] == [
+        f"written  {out_dir / 'serve_command.sh'}",
+        f"written  {out_dir / 'plan.json'}",
+    ]
+    plan = json.loads((out_dir / "plan.json").read_text())
+    assert plan["model"]["id"] == "meta-llama/Llama-3.1-8B-Instruct"
+    assert (plan["hardware"]["gpu_name"], plan["memory"]["max_model_len"]) == ("H100 SXM", 8192)
+
+
+def test_generate_flags_override_the_profile(
+    profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    code, _, err = generate(
+        [str(profile), "-o", str(out_dir), "--gpu", "H100 SXM", "--max-model-len", "2048"],
+        capsys,
+    )
+    assert (code, err) == (0, "")
+    plan = json.loads((out_dir / "plan.json").read_text())
+    assert (plan["hardware"]["gpu_name"], plan["memory"]["max_model_len"]) == ("H100 SXM", 2048)
+    assert "--max-model-len 2048" in (out_dir / "serve_command.sh").read_text()
+
+
+def test_generate_without_a_profile_or_model_is_unusable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = generate(["--gpu", "H100 SXM", "-o", str(tmp_path / "out")], capsys)
+    assert (code, out) == (2, "")
+    assert err == "vllm-wizard generate: give a profile, or at least --model\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_multi_node_docker_says_how_to_start_each_node(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "profile.yaml"
+    path.write_text(MULTI_NODE)
+    code, out, err = generate([str(path), "--emit", "docker,command"], capsys)
+    deploy = tmp_path / "deploy"
+    assert (code, err) == (0, "")
+    docker, serve = deploy / "docker_run.sh", deploy / "serve_command.sh"
+    assert out.splitlines()[-4:] == [
+        "Next:",
+        f"  bash {serve}   # on the head node, once Ray runs on every node",
+        f"  bash {docker} head HEAD_IP   # on the head node",
+        f"  bash {docker} worker HEAD_IP THIS_NODE_IP   # on each other node",
+    ]
+    assert "ray start --head" in (deploy / "docker_run.sh").read_text()
+
+
+@pytest.mark.parametrize(
+    "emit", [["--emit", "command,compose"], ["--emit", "command", "compose"]], ids=str
+)
+def test_the_profile_may_follow_the_emit_list(
+    emit: list[str],
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the original's one-value `--emit a,b` let the profile come after it
+    monkeypatch.chdir(tmp_path)
+    code, _, err = generate([*emit, "profile.yaml", "-o", "out"], capsys)
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "docker-compose.yaml",
+        "plan.json",
+        "serve_command.sh",
+    ]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", "profile.yaml", "--emit", "command", "profile.yaml"])
+    assert exit_info.value.code == 2
+    assert "two profiles" in capsys.readouterr().err
+
+
+def test_an_ambiguous_gpu_flag_warns_before_writing(
+    profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = str(profile.parent / "out")
+    code, _, err = generate([str(profile), "--gpu", "A100", "-o", out_dir], capsys)
+    assert code == 0
+    assert err.startswith("--gpu: warning[gpu-ambiguous] `A100` could be 4 GPUs (40 or 80 GB):")
+    assert "planning for the smallest, A100 PCIe 40GB, until you name one.\n" in err
+
+
+def test_plan_json_says_what_the_plan_assumed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a checkpoint planned from its name and a GPU name that fits several boards: both are
+    # the engine's findings, and the plan.json generate writes carries them like `plan --json`
+    out_dir = tmp_path / "out"
+    args = ["--model", "Qwen/Qwen2.5-7B-Instruct-AWQ", "--gpu", "A100", "-o", str(out_dir)]
+    code, _, err = generate(args, capsys)
+    assert code == 0
+    warnings = json.loads((out_dir / "plan.json").read_text())["warnings"]
+    assert [w["code"] for w in warnings] == ["gpu-ambiguous", "model-derived"]
+    for warning in warnings:
+        assert f"warning[{warning['code']}] {warning['message']}\n" in err

@@ -68,7 +68,12 @@ def test_the_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  max concurrency      3.82× at 4,096 tokens" in lines
     # 4 × (512 + 256) × 524,288 × 1.15 = 1.725 GiB
     assert "  workload KV need                  1.72 GiB  × fragmentation" in lines
-    assert "Performance (roofline estimates)" in lines
+    assert "Performance at concurrency 4 (estimates; ranges as the assumptions state)" in lines
+    assert any(line.startswith("  time per output token") for line in lines)
+    # the curve over concurrency, the workload's row marked, and one line of sparklines
+    [row] = [line for line in lines if line.endswith(" ◂")]
+    assert row.split()[:2] == ["4", "4"]
+    assert any(line.startswith("  tokens/s ") and " · TPOT " in line for line in lines)
     assert out.endswith(
         "\nServe with\n  vllm serve meta-llama/Llama-2-7b-hf --max-model-len 4096"
         " --tensor-parallel-size 1 --gpu-memory-utilization 0.9\n"
@@ -94,7 +99,11 @@ def test_explain_shows_each_derivation(capsys: pytest.CaptureFixture[str]) -> No
         "979" in derivation["num_blocks"] and "8,388,608 B per block id" in derivation["num_blocks"]
     )
     assert "int(max_concurrency × max_model_len)" in derivation["kv_cache_tokens"]
-    assert "  - batch = concurrency = 4; average context 640 tokens" in lines
+    # 15,664 KV tokens hold 20 requests of 512 + 256 tokens; an RTX 4090 runs up to 256
+    assert (
+        "  - 4 users with 512 + 256 tokens each: 4 run at once (max_num_seqs 256, the KV cache"
+        " holds 20 such requests)" in lines
+    )
 
 
 def test_a_plan_that_does_not_start_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,7 +128,7 @@ def test_json_is_plan_json_and_valid_against_the_schema(
     )
     analysis = analyze(SAMPLE.read_text(), context)
     assert analysis.plan is not None
-    assert out == plan_json(analysis.plan)
+    assert out == plan_json(analysis.plan, analysis.diagnostics)
     document = json.loads(out)
     jsonschema.validate(document, json.loads(PLAN_SCHEMA.read_text()))
     assert document["plan_version"] == 1 and document["vllm_version"] == "0.33.0"
@@ -212,6 +221,41 @@ def test_interconnect_override(capsys: pytest.CaptureFixture[str]) -> None:
     assert "tensor parallel 2: two all-reduces per layer over nvlink" in nvlink
 
 
+@pytest.mark.parametrize("spelling", ["NVLink", "NVLINK", "nvlink"])
+def test_interconnect_in_the_original_spelling(
+    spelling: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [str(SAMPLE), "--gpus", "2", "--tp", "2", "--interconnect", spelling]
+    assumptions = plan_doc(args, capsys)["performance"]["assumptions"]
+    assert "tensor parallel 2: two all-reduces per layer over nvlink" in assumptions
+
+
+@pytest.mark.parametrize("spelling", ["auto", "AUTO"])
+def test_tensor_parallel_size_auto_lets_the_planner_choose(
+    spelling: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the profile pins tp 4; `--tp auto` hands the choice back to the planner, as null does
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "model:\n  id: meta-llama/Llama-3.1-8B-Instruct\nhardware:\n  gpu_name: H100 SXM\n"
+        "  gpus: 4\n  tp_size: 4\n"
+    )
+    assert plan_doc([str(profile)], capsys)["parallel"]["tensor_parallel_size"] == 4
+    for flag in ("--tensor-parallel-size", "--tp"):
+        document = plan_doc([str(profile), flag, spelling], capsys)
+        assert document["parallel"]["tensor_parallel_size"] == 1  # 8B fits one H100
+
+
+def test_a_bad_tensor_parallel_size_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plan", str(SAMPLE), "--tp", "many"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "vllm-wizard plan: error: argument --tensor-parallel-size/--tp: expected a whole number"
+        " or `auto`; got 'many'"
+    )
+
+
 def test_revision_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # a local model folder (the revision is passed on to vLLM; the folder is read as it is)
     folder = tmp_path / "llama"
@@ -283,9 +327,64 @@ def test_a_syntax_error_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_an_unknown_gpu_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["plan", "--json", str(SAMPLE), "--gpu", "H10"], capsys)
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(SAMPLE.read_text().replace('"RTX 4090"', '"H10"'))
+    code, out, err = run(["plan", "--json", str(profile)], capsys)
     assert (code, out) == (2, "")
-    assert f"{SAMPLE}:14:13: error[gpu-unknown] Unknown GPU `H10`." in err
+    assert f"{profile}:14:13: error[gpu-unknown] Unknown GPU `H10`." in err
+
+
+def test_a_finding_about_a_flag_names_the_flag_not_a_profile_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the sample writes gpu_name on line 14; the flag replaced that value, so line 14 is not
+    # where the problem is
+    code, out, err = run(["plan", "--json", str(SAMPLE), "--gpu", "RTX 9090"], capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "vllm-wizard plan: no plan:",
+        "--gpu: error[gpu-unknown] Unknown GPU `RTX 9090`. Did you mean `RTX 5090`, `RTX 4090`"
+        " or `RTX 3090`? Set `hardware.vram_gb` to plan for a GPU the catalog does not list.",
+    ]
+
+
+T4_PROFILE = (
+    "model:\n  id: meta-llama/Llama-3.1-8B-Instruct\n  dtype: bfloat16\nhardware:\n"
+    "  gpu_name: {gpu}\n"
+)
+
+
+def _findings(args: list[str]) -> dict[str, tuple[int, str | None, list[int]]]:
+    """code → (0-based line, flag, related lines) of `plan`'s analysis."""
+    from vllm_wizard.cli import build_parser
+    from vllm_wizard.commands.common import analyze_args
+
+    analysis, _ = analyze_args(build_parser().parse_args(["plan", "--offline", *args]), "plan")
+    return {
+        d.code.value: (d.range.start.line, d.flag, [r.range.start.line for r in d.related])
+        for d in analysis.diagnostics
+    }
+
+
+def test_findings_never_point_at_a_line_a_flag_replaced(tmp_path: Path) -> None:
+    written = tmp_path / "t4.yaml"
+    written.write_text(T4_PROFILE.format(gpu="T4"))
+    flagged = tmp_path / "h100.yaml"
+    flagged.write_text(T4_PROFILE.format(gpu="H100 SXM"))
+    # the profile's own T4: bfloat16 is wrong at line 3, and the GPU at line 5 is related;
+    # the KV verdict (tp_size, gpu_name, model.id) lands on gpu_name, the first one written
+    assert _findings([str(written)]) == {
+        "dtype-unsupported": (2, None, [4]),
+        "no-kv-memory": (4, None, [1]),
+    }
+    # the same GPU from --gpu: line 5 holds "H100 SXM", which is nobody's problem
+    assert _findings([str(flagged), "--gpu", "T4"]) == {
+        "dtype-unsupported": (2, None, []),
+        "no-kv-memory": (1, None, []),  # on model.id (its related note is the same place)
+    }
+    # a finding whose own field the flag set names the flag
+    both = _findings([str(flagged), "--dtype", "bfloat16", "--gpu", "T4"])
+    assert both["dtype-unsupported"] == (0, "--dtype", [])
 
 
 def test_an_unknown_model_offline_is_unusable(capsys: pytest.CaptureFixture[str]) -> None:
@@ -293,9 +392,30 @@ def test_an_unknown_model_offline_is_unusable(capsys: pytest.CaptureFixture[str]
     assert (code, out) == (2, "")
     assert err.startswith("vllm-wizard plan: no plan:\n")
     assert "<flags>" not in err  # no positions for flags
+    # a warning in `check` (offline CI), but here it leaves no plan: an error, on the flag
     assert (
-        "\nwarning[model-unresolved] `acme/not-a-real-model` is not in the bundled catalog" in err
+        "\n--model: error[model-unresolved] `acme/not-a-real-model` is not in the bundled"
+        " catalog" in err
     )
+
+
+def test_an_unresolved_model_in_a_profile_is_an_error_for_plan_and_a_warning_for_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("model:\n  id: acme/not-a-real-model\nhardware:\n  gpu_name: H100 SXM\n")
+    code, out, err = run(["plan", "--offline", str(profile)], capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[:2] == [
+        "vllm-wizard plan: no plan:",
+        f"{profile}:2:7: error[model-unresolved] `acme/not-a-real-model` is not in the bundled"
+        " catalog or the Hugging Face cache, and the Hugging Face Hub is not asked offline; go"
+        " online or download it first (`hf download acme/not-a-real-model config.json`) or point"
+        " `model.id` at a local folder with the model's config.json",
+    ]
+    code, out, _ = run(["check", "--offline", str(profile)], capsys)
+    assert code == 0
+    assert out.startswith(f"{profile}:2:7: warning[model-unresolved] ")
 
 
 def test_an_unreadable_path_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -321,3 +441,104 @@ def test_the_plan_process_does_not_import_heavy_modules() -> None:
     assert "vllm_wizard" in imported and "pydantic" in imported
     assert imported & {"pygls", "lsprotocol", "huggingface_hub", "pynvml"} == set()
     assert json.loads(result.stdout)["memory"]["kv_cache_tokens"] == 15_664
+
+
+# ----------------------------------------------------------------------------- ambiguous GPUs
+
+H100_AMBIGUOUS = (
+    "warning[gpu-ambiguous] `H100` could be 3 GPUs (80 or 94 GB): H100 PCIe (79.11 GiB),"
+    " H100 SXM (79.18 GiB), H100 NVL (93.00 GiB); planning for the smallest, H100 PCIe, until"
+    " you name one.\n"
+)
+
+
+def test_a_bare_h100_flag_warns_and_plans_the_smallest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # only flags: the finding names the flag that set the value
+    code, out, err = run(
+        ["plan", "--offline", "-m", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100"], capsys
+    )
+    assert code == 0
+    assert "on 1 × H100 PCIe" in out.splitlines()[0]
+    assert err == "--gpu: " + H100_AMBIGUOUS
+    # a profile with the flag: the value is the flag's, not the profile line's; --json too
+    code, out, err = run(["plan", "--json", str(SAMPLE), "--gpu", "H100"], capsys)
+    assert code == 0 and json.loads(out)["hardware"]["gpu_name"] == "H100 PCIe"
+    assert err == "--gpu: " + H100_AMBIGUOUS
+
+
+def test_an_ambiguous_name_in_the_profile_warns_at_its_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(SAMPLE.read_text().replace('gpu_name: "RTX 4090"', "gpu_name: H100"))
+    code, _, err = run(["plan", "--offline", str(profile)], capsys)
+    assert code == 0
+    assert err == f"{profile}:14:13: " + H100_AMBIGUOUS
+    # naming the board silences it
+    code, _, err = run(["plan", "--offline", str(profile), "--gpu", "H100 SXM"], capsys)
+    assert (code, err) == (0, "")
+
+
+# ----------------------------------------------------------------------------- plan.json warnings
+
+
+def warnings_of(document: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(w["code"], w["message"]) for w in document["warnings"]]
+
+
+def test_plan_json_warns_of_a_model_planned_from_its_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Not in the catalog or the cache, offline: planned as the catalog model its name says it
+    # is. The assumption is the engine's finding, not the planner's; plan.json must carry it.
+    args = ["--model", "Qwen/Qwen2.5-7B-Instruct-AWQ", "--gpu", "RTX 4090"]
+    code, out, err = run(["plan", "--json", "--offline", *args], capsys)
+    assert code == 0
+    [derived] = [w for w in warnings_of(json.loads(out)) if w[0] == "model-derived"]
+    assert derived[1].startswith("`Qwen/Qwen2.5-7B-Instruct-AWQ` is not in the bundled catalog")
+    assert "planned as `Qwen/Qwen2.5-7B-Instruct` with AWQ 4-bit weights" in derived[1]
+    assert err == f"--model: warning[model-derived] {derived[1]}\n"
+
+
+def test_plan_json_warns_of_an_ambiguous_gpu_once(capsys: pytest.CaptureFixture[str]) -> None:
+    document = plan_doc(["-m", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100"], capsys)
+    assert document["hardware"]["gpu_name"] == "H100 PCIe"
+    message = H100_AMBIGUOUS.removeprefix("warning[gpu-ambiguous] ").removesuffix("\n")
+    assert warnings_of(document).count(("gpu-ambiguous", message)) == 1
+
+
+def test_plan_json_carries_the_texts_warnings_and_the_planners_each_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a misspelled key (the plan ignored it), an ambiguous GPU, and a plan that does not start
+    text = (EXAMPLES / "qwen3-32b-one-h100.profile.yaml").read_text()
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(text.replace("gpu_name: H100 SXM", "gpu_name: H100") + "workloda: {}\n")
+    document = plan_doc([str(profile)], capsys)
+    found = warnings_of(document)
+    codes = [code for code, _ in found]
+    assert {"unknown-key", "gpu-ambiguous", "does-not-start"} <= set(codes)
+    assert len(found) == len(set(found))
+    # every error and warning `check` reports for the profile, and nothing else
+    main(["check", "--offline", "--format", "json", str(profile)])
+    checked = json.loads(capsys.readouterr().out)
+    expected = {(d["code"], d["message"]) for d in checked if d["severity"] != "info"}
+    assert set(found) == expected
+    jsonschema.validate(document, json.loads(PLAN_SCHEMA.read_text()))
+
+
+def test_a_plan_with_no_estimate_says_why_instead_of_rows_of_unknown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Nothing the search tries starts a bitsandbytes checkpoint on vLLM 0.33 (the method is gone),
+    # so there is no setup to estimate for.
+    args = ["plan", "--offline", "--model", "unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit"]
+    code, out, _ = run([*args, "--gpu", "RTX 4090"], capsys)
+    assert code == 0
+    assert (
+        "\nNo performance estimate: the profile does not start and no setup the planner tried"
+        " does.\n" in out
+    )
+    assert "unknown" not in out and "concurrency None" not in out

@@ -12,8 +12,8 @@ local function finish()
 end
 
 local ok, err = pcall(function()
-  vim.lsp.config('vllm_wizard', { settings = { vllmWizard = { offline = true } } })
-  vim.lsp.enable('vllm_wizard')
+  -- What editors/nvim/README.md tells users to write (vim.lsp.config + vim.lsp.enable).
+  result.enabled = require('vllm_wizard').enable({ settings = { vllmWizard = { offline = true } } })
   vim.cmd('edit ' .. vim.fn.fnameescape(profile))
   local bufnr = vim.api.nvim_get_current_buf()
   result.filetype = vim.bo[bufnr].filetype
@@ -63,7 +63,7 @@ local ok, err = pcall(function()
   for _, reply in pairs(replies or {}) do
     for _, action in ipairs(reply.result or {}) do
       table.insert(result.actions, action.title)
-      if chosen == nil and action.title:find('tp_size: 2', 1, true) then
+      if chosen == nil and action.title:find('Use 2 GPUs, tp 2', 1, true) then
         chosen = action
       end
     end

@@ -12,6 +12,7 @@ from vllm_wizard.hardware.nvml import DetectedGpu, Detection
 from vllm_wizard.hardware.resolve import (
     GpuUnresolved,
     ResolvedGpu,
+    ambiguity_message,
     marketing_vram_warning,
     resolve_gpu,
 )
@@ -74,6 +75,80 @@ def test_an_ambiguous_name_plans_for_the_smallest_candidate() -> None:
     a100 = resolved("A100")
     assert a100.candidates == ("A100 PCIe 40GB", "A100 SXM 40GB", "A100 PCIe 80GB", "A100 SXM 80GB")
     assert a100.memory_gib == 39.381
+
+
+@pytest.mark.parametrize(
+    ("written", "candidates", "chosen"),
+    [
+        # the 96 GB H20 and the 141 GB one (NVML "NVIDIA H20-3e")
+        ("H20", ("H20 96GB", "H20 141GB"), "H20 96GB"),
+        # same memory: the slower NVL board
+        ("H200", ("H200 NVL", "H200 SXM"), "H200 NVL"),
+        ("h200 141gb", ("H200 NVL", "H200 SXM"), "H200 NVL"),
+        ("A800", ("A800 PCIe 80GB", "A800 SXM 80GB"), "A800 PCIe 80GB"),
+        (
+            "RTX PRO 6000",
+            (
+                "RTX PRO 6000 Blackwell Max-Q",
+                "RTX PRO 6000 Blackwell Server",
+                "RTX PRO 6000 Blackwell Workstation",
+            ),
+            "RTX PRO 6000 Blackwell Max-Q",
+        ),
+    ],
+)
+def test_families_with_variants_are_ambiguous(
+    written: str, candidates: tuple[str, ...], chosen: str
+) -> None:
+    gpu = resolved(written)
+    assert (gpu.candidates, gpu.name) == (candidates, chosen)
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [("L40", "L40"), ("L40S", "L40S"), ("L20", "L20"), ("H20-3e", "H20 141GB"),
+     ("NVIDIA H20", "H20 96GB"), ("H200 SXM", "H200 SXM"), ("MI308X", "MI308X"),
+     ("MI355X", "MI355X"), ("RTX 6000 Ada", "RTX 6000 Ada")],
+)  # fmt: skip
+def test_exact_boards_are_not_ambiguous(written: str, name: str) -> None:
+    gpu = resolved(written)
+    assert (gpu.name, gpu.ambiguous) == (name, False)
+
+
+def test_a_bare_rtx_6000_is_not_planned_for_any_board() -> None:
+    # Turing's Quadro RTX 6000 (24 GB, not in the catalog) shares the name: planning for the
+    # 48 GB Ada board would be optimistic, so it stays unknown and names the candidates.
+    found = resolve_gpu("RTX 6000", None)
+    assert isinstance(found, GpuUnresolved) and found.reason == "unknown-gpu"
+    assert "RTX 6000 Ada" in found.suggestions
+
+
+def test_vram_gb_narrows_an_ambiguous_name_to_the_boards_of_that_size() -> None:
+    eighty = resolved("A100", 79.2)
+    assert eighty.candidates == ("A100 PCIe 80GB", "A100 SXM 80GB")
+    assert (eighty.name, eighty.memory_gib, eighty.source) == ("A100 PCIe 80GB", 79.2, "override")
+    forty = resolved("A100", 40)  # the marketing figure narrows too
+    assert forty.candidates == ("A100 PCIe 40GB", "A100 SXM 40GB")
+    big_h20 = resolved("H20", 139.7)
+    assert (big_h20.name, big_h20.ambiguous) == ("H20 141GB", False)
+    # a size no candidate has keeps them all
+    assert len(resolved("A100", 60).candidates) == 4
+
+
+def test_the_ambiguity_message_lists_sizes_and_says_what_the_plan_uses() -> None:
+    assert ambiguity_message("A100", resolved("A100")) == (
+        "`A100` could be 4 GPUs (40 or 80 GB): A100 PCIe 40GB (39.38 GiB), A100 SXM 40GB"
+        " (39.49 GiB), A100 PCIe 80GB (79.14 GiB), A100 SXM 80GB (79.26 GiB); planning for the"
+        " smallest, A100 PCIe 40GB, until you name one."
+    )
+    assert ambiguity_message(" H200 ", resolved("H200")) == (
+        "`H200` could be 2 GPUs: H200 NVL (139.72 GiB), H200 SXM (139.72 GiB); planning for the"
+        " slowest, H200 NVL, until you name one."
+    )
+    assert ambiguity_message("A100", resolved("A100", 79.2)) == (
+        "`A100` could be 2 GPUs: A100 PCIe 80GB (79.14 GiB), A100 SXM 80GB (79.26 GiB); planning"
+        " for `hardware.vram_gb`'s 79.20 GiB and the slowest, A100 PCIe 80GB, until you name one."
+    )
 
 
 def test_vram_gb_overrides_the_catalog_memory() -> None:

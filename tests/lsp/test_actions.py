@@ -96,19 +96,23 @@ def test_does_not_start_offers_the_planners_fixes_with_their_figures() -> None:
     actions = fixes(analysis, diagnostic)
     assert diagnostic.data is not None
     assert [a.title for a in actions] == [f["title"] for f in diagnostic.data["fixes"]]
-    assert actions[0].title == "Use 2 GPUs with tp_size: 2 (fits: 35.2 GiB KV, 288,128 tokens)"
+    # cheapest first: on the one GPU, fp8 weights hold the most KV tokens
+    assert (
+        actions[0].title == "Set quantization: fp8_per_tensor (fits: 34.7 GiB KV, 142,192 tokens)"
+    )
+    assert actions[0].preferred and not any(a.preferred for a in actions[1:])
     assert all(a.kind == "quickfix" and a.diagnostics == (diagnostic,) for a in actions)
 
 
-def test_the_tp_fix_sets_gpus_and_tp_size_and_the_plan_starts() -> None:
+def test_the_gpus_fix_sets_gpus_and_the_plan_starts() -> None:
     analysis = planned(DOES_NOT_START)
     diagnostic = the(analysis.diagnostics, Code.DOES_NOT_START)
-    action = fixes(analysis, diagnostic)[0]
-    assert action.title.startswith("Use 2 GPUs with tp_size: 2 ")
-    fixed = apply_edits(DOES_NOT_START, action.edits)
-    assert fixed == DOES_NOT_START.replace(
-        "  gpu_name: H100 SXM\n  gpus: 1\n", "  gpu_name: H100 SXM\n  gpus: 2\n  tp_size: 2\n"
+    action = titled(
+        fixes(analysis, diagnostic), "Use 2 GPUs, tp 2 (fits: 34.6 GiB KV, 283,600 tokens)"
     )
+    fixed = apply_edits(DOES_NOT_START, action.edits)
+    # tp is left to the planner, which picks 2 of the 2 GPUs: the fix does not pin it
+    assert fixed == DOES_NOT_START.replace("  gpus: 1\n", "  gpus: 2\n")
     after = planned(fixed)
     assert after.plan is not None and after.plan.starts and after.plan.fits
     assert Code.DOES_NOT_START not in codes(after)
@@ -121,21 +125,56 @@ def test_the_tp_fix_sets_gpus_and_tp_size_and_the_plan_starts() -> None:
 def test_the_max_model_len_fix_makes_it_start() -> None:
     analysis = planned(DOES_NOT_START)
     diagnostic = the(analysis.diagnostics, Code.DOES_NOT_START)
+    assert "The longest max_model_len that starts is 23,136." in diagnostic.message
     action = titled(
-        fixes(analysis, diagnostic), "Set max_model_len: 22528 (max_model_len: 22,528 fits)"
+        fixes(analysis, diagnostic),
+        "Set max_model_len: 23,136 (starts: 5.7 GiB KV, 23,152 tokens)",
     )
     fixed = apply_edits(DOES_NOT_START, action.edits)
-    assert fixed == DOES_NOT_START.replace("max_model_len: 32768", "max_model_len: 22528")
-    assert action.edits == (TextEdit(diagnostic.range, "22528"),)
+    assert fixed == DOES_NOT_START.replace("max_model_len: 32768", "max_model_len: 23136")
+    assert action.edits == (TextEdit(diagnostic.range, "23136"),)
     after = planned(fixed)
     assert after.plan is not None and after.plan.starts
     assert Code.DOES_NOT_START not in codes(after)
 
 
+SLO_MISSED = """\
+model:
+  id: meta-llama/Llama-3.1-8B-Instruct
+hardware:
+  gpu_name: H100 SXM
+workload:
+  prompt_tokens: 1024
+  concurrency: 64  # peak users
+  slo:
+    ttft_ms: 500
+"""
+
+
+def test_the_slo_fix_sets_the_largest_concurrency_that_meets_it() -> None:
+    analysis = planned(SLO_MISSED)
+    diagnostic = the(analysis.diagnostics, Code.SLO_MISSED)
+    assert (diagnostic.range.start.line, diagnostic.range.start.character) == (8, 13)  # 500
+    assert analysis.plan is not None and analysis.plan.performance.slo is not None
+    best = analysis.plan.performance.slo.max_concurrency
+    assert best is not None and best < 64
+    [action] = fixes(analysis, diagnostic)
+    assert action.title == f"Set concurrency: {best} (meets the latency targets)"
+    fixed = apply_edits(SLO_MISSED, action.edits)
+    assert fixed == SLO_MISSED.replace("concurrency: 64", f"concurrency: {best}")
+    after = planned(fixed)
+    assert Code.SLO_MISSED not in codes(after)
+    assert after.plan is not None and after.plan.performance.slo is not None
+    assert after.plan.performance.slo.met
+
+
 def test_the_fp8_kv_fix_says_and_does_double_the_kv_tokens() -> None:
     analysis = planned(DOES_NOT_FIT)
     diagnostic = the(analysis.diagnostics, Code.DOES_NOT_FIT)
-    action = titled(fixes(analysis, diagnostic), "Set kv_cache_dtype: fp8 (2.0× KV tokens)")
+    action = titled(
+        fixes(analysis, diagnostic),
+        "Set kv_cache_dtype: fp8 (2.0× KV tokens; fits: 53.0 GiB KV, 868,144 tokens)",
+    )
     fixed = apply_edits(DOES_NOT_FIT, action.edits)
     assert fixed == DOES_NOT_FIT.replace(
         "Llama-3.1-8B-Instruct\n", "Llama-3.1-8B-Instruct\n  kv_cache_dtype: fp8\n"
@@ -148,12 +187,51 @@ def test_the_fp8_kv_fix_says_and_does_double_the_kv_tokens() -> None:
 
 
 def test_a_fix_in_a_missing_section_creates_it() -> None:
-    analysis = planned(DOES_NOT_FIT)
-    diagnostic = the(analysis.diagnostics, Code.DOES_NOT_FIT)
-    [action] = [a for a in fixes(analysis, diagnostic) if a.title.startswith("Set max_num_seqs")]
-    assert apply_edits(DOES_NOT_FIT, action.edits) == (
-        DOES_NOT_FIT + "outputs:\n  vllm_args:\n    max_num_seqs: 256\n"
+    analysis = planned(DOES_NOT_START)
+    diagnostic = the(analysis.diagnostics, Code.DOES_NOT_START)
+    [action] = [
+        a for a in fixes(analysis, diagnostic) if a.title.startswith("Set gpu_memory_utilization")
+    ]
+    assert apply_edits(DOES_NOT_START, action.edits) == (
+        DOES_NOT_START + "policy:\n  gpu_memory_utilization: 0.95\n"
     )
+
+
+NOT_STARTING_TEXTS = {
+    "qwen3-32b-one-h100": DOES_NOT_START,
+    "70B on an RTX 4090": "model:\n  id: meta-llama/Llama-3.1-70B-Instruct\n"
+    "hardware:\n  gpu_name: RTX 4090  # the one we have\n",
+    "405B on 8 RTX 4090s": "model:\n  id: meta-llama/Llama-3.1-405B\n"
+    "hardware:\n  gpu_name: RTX 4090\n  gpus: 8\n",
+    "DeepSeek-V3 on 8 H100s": "model:\n  id: deepseek-ai/DeepSeek-V3\n"
+    "hardware:\n  gpu_name: H100 SXM\n  gpus: 8\n  tp_size: 8\n",
+    "Llama-3 70B on one H100": "model:\n  id: meta-llama/Meta-Llama-3-70B-Instruct\n"
+    "hardware:\n  gpu_name: H100 SXM\n",
+}
+
+
+@pytest.mark.parametrize("text", NOT_STARTING_TEXTS.values(), ids=NOT_STARTING_TEXTS.keys())
+def test_each_planner_fix_applied_to_the_text_gives_the_setup_it_names(text: str) -> None:
+    # the quick fix the editor applies (a WorkspaceEdit on the YAML, comments kept) gives a
+    # profile whose plan starts, or fits, with exactly the figures of the fix's title
+    analysis = planned(text)
+    assert analysis.plan is not None and not analysis.plan.starts
+    [diagnostic] = [
+        d for d in analysis.diagnostics if d.code in (Code.DOES_NOT_START, Code.NO_KV_MEMORY)
+    ]
+    actions = fixes(analysis, diagnostic)
+    assert actions
+    for action in actions:
+        after = planned(apply_edits(text, action.edits))
+        assert after.plan is not None and after.plan.starts, action.title
+        memory = after.plan.memory
+        verdict = "fits" if after.plan.fits else "starts"
+        assert action.title.endswith(
+            f"({verdict}: {memory.kv_gib:,.1f} GiB KV, {memory.kv_tokens:,} tokens)"
+        ) or f"; {verdict}: {memory.kv_gib:,.1f} GiB KV, {memory.kv_tokens:,} tokens)" in (
+            action.title
+        ), action.title
+        assert "# the one we have" in after.text or "# the one we have" not in text
 
 
 def test_every_offered_planner_fix_applies_and_parses() -> None:

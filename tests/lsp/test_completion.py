@@ -216,6 +216,7 @@ def test_value_right_after_the_colon_gets_a_space() -> None:
         ("model:\n  trust_remote_code: <CURSOR>", ["true", "false"]),
         ("profile_version: <CURSOR>", ["1"]),
         ("model:\n  max_model_len: <CURSOR>", ["auto", "null"]),
+        ("hardware:\n  tp_size: <CURSOR>", ["auto", "null"]),
         ("hardware:\n  gpus: <CURSOR>", []),
         ("outputs:\n  emit: <CURSOR>", []),
     ],
@@ -247,6 +248,31 @@ def test_max_model_len_offers_the_models_limit_with_an_analysis() -> None:
     by_label = {i.label: i for i in result.items}
     assert by_label["131072"].detail == "the model's limit"
     assert by_label["131072"].insert_text == "131072"
+
+
+def test_tp_size_offers_the_sizes_the_model_accepts_with_an_analysis() -> None:
+    # Qwen2.5-7B: 28 attention heads, 4 KV heads. On 8 GPUs vLLM takes 1, 2 and 4; 7 divides
+    # the heads but cannot share out 4 KV heads, 3 and 8 do not divide 28.
+    qwen = "model:\n  id: Qwen/Qwen2.5-7B-Instruct\nhardware:\n  gpu_name: H100 SXM\n"
+    result = complete_at(qwen + "  gpus: 8\n  tp_size: <CURSOR>\n", analysed=True)
+    by_label = {i.label: i for i in result.items}
+    assert list(by_label) == ["auto", "null", "1", "2", "4"]
+    assert by_label["1"].detail == "28 of the 28 attention heads per GPU; what `auto` picks"
+    assert (by_label["4"].insert_text, by_label["4"].detail) == (
+        "4",
+        "7 of the 28 attention heads per GPU",
+    )
+    ordered = sorted(result.items, key=lambda i: i.sort_text or "")
+    assert [i.label for i in ordered] == ["auto", "null", "1", "2", "4"]
+    # a size the user chose is not `auto`'s; across two nodes of 4 GPUs, 8 spans them
+    across = "  gpus: 4\n  nodes: 2\n  pp_size: 1\n  tp_size: 2<CURSOR>\n"
+    details = {i.label: i.detail for i in complete_at(qwen + across, analysed=True).items}
+    assert "auto" not in (details["1"] or "") and set(details) == {"auto", "null", "1", "2", "4"}
+    llama = f"model:\n  id: {LLAMA}\nhardware:\n  gpu_name: H100 SXM\n" + across
+    details = {i.label: i.detail for i in complete_at(llama, analysed=True).items}
+    assert details["8"] == "4 of the 32 attention heads per GPU; across nodes (slow)"
+    # without an analysis (no model known yet) there is nothing to divide
+    assert labels(qwen + "  gpus: 8\n  tp_size: <CURSOR>\n") == ["auto", "null"]
 
 
 # ----------------------------------------------------------------------------- emit lists

@@ -30,7 +30,7 @@ async def test_does_not_start_is_an_error_on_max_model_len(
         "Does not start: needs 8.00 GiB of KV for one 32,768-token request, 5.65 GiB available"
     )
     assert found.data is not None and found.data["fixes"][0]["title"].startswith(
-        "Use 2 GPUs with tp_size: 2"
+        "Set quantization: fp8_per_tensor (fits: "
     )
     assert found.related_information is not None
     related = {r.message.split(":")[0] for r in found.related_information}

@@ -119,8 +119,9 @@ async def test_quick_fix_applied_makes_the_profile_start(
     )
     assert actions is not None
     titles = [a.title for a in actions]
-    assert titles[0] == "Use 2 GPUs with tp_size: 2 (fits: 35.2 GiB KV, 288,128 tokens)"
-    assert "Set max_model_len: 22528 (max_model_len: 22,528 fits)" in titles
+    assert titles[0] == "Set quantization: fp8_per_tensor (fits: 34.7 GiB KV, 142,192 tokens)"
+    assert "Use 2 GPUs, tp 2 (fits: 34.6 GiB KV, 283,600 tokens)" in titles
+    assert "Set max_model_len: 23,136 (starts: 5.7 GiB KV, 23,152 tokens)" in titles
     assert "Generate deployment files" in titles
     fix = actions[0]
     assert isinstance(fix, types.CodeAction) and fix.edit is not None and fix.edit.changes
@@ -171,7 +172,7 @@ async def test_verdict_notification_for_status_bars(client: LanguageClient, tmp_
     # pygls hands unknown notifications' params over as attribute objects
     assert verdict.uri == uri
     assert (verdict.starts, verdict.fits) == (False, False)
-    assert verdict.summary == "✘ does not start · needs 2 GPUs"
+    assert verdict.summary == "✘ does not start · needs quantization fp8_per_tensor"
 
 
 async def test_document_symbols(client: LanguageClient, tmp_path: Path) -> None:
@@ -243,6 +244,30 @@ async def test_generate_asks_before_writing_a_plan_that_does_not_start(
     assert not (tmp_path / "deploy").exists()
 
 
+async def test_generate_asks_before_writing_outside_the_profiles_folder(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    asked = _answer_message_requests(client, ["Cancel", "Write"])
+    folder, elsewhere = tmp_path / "profiles", tmp_path / "elsewhere"
+    folder.mkdir()
+    text = FITS + "  dir: ../elsewhere\n"
+    uri = open_text(client, folder / "profile.yaml", text)
+    command = types.ExecuteCommandParams(command="vllm-wizard.generate", arguments=[uri])
+    result: Any = await client.workspace_execute_command_async(command)
+    assert result == {"error": "cancelled: outputs.dir is outside the profile's folder"}
+    assert asked == [
+        f"The profile's outputs.dir sends the deployment files to {elsewhere}, outside the"
+        f" profile's folder {folder}. Write them there?"
+    ]
+    assert not elsewhere.exists()
+    # Write: the files go where outputs.dir says
+    result = await client.workspace_execute_command_async(command)
+    assert Path(result["folder"]) == folder / "../elsewhere" and len(asked) == 2
+    assert sorted(p.name for p in elsewhere.iterdir()) == [
+        "docker-compose.yaml", "plan.json", "profile.yaml", "serve_command.sh",
+    ]  # fmt: skip
+
+
 async def test_show_plan_writes_and_returns_plan_json(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -255,6 +280,21 @@ async def test_show_plan_writes_and_returns_plan_json(
     plan = json.loads(written.read_text())
     assert plan == json.loads(result["plan"])
     assert (plan["fits"], plan["memory"]["kv_cache_tokens"]) == (True, 434064)
+
+
+async def test_show_plan_carries_the_engines_warnings(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    # `H100` fits three boards: the engine's warning, not the planner's, is in plan.json too
+    text = FITS.replace("gpu_name: H100 SXM", "gpu_name: H100")
+    uri = open_text(client, tmp_path / "profile.yaml", text)
+    result: Any = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="vllm-wizard.showPlan", arguments=[uri])
+    )
+    warnings = json.loads(result["plan"])["warnings"]
+    shown = [(d.code, d.message) for d in await diagnostics(client, uri)]
+    assert [(w["code"], w["message"]) for w in warnings] == shown
+    assert [w["code"] for w in warnings] == ["gpu-ambiguous"]
 
 
 async def test_output_dir_setting_is_reread_on_change(

@@ -71,6 +71,10 @@ def test_types_and_bounds_come_from_the_field() -> None:
     assert "- Default: `0.9`" in lines_of(result)
     union = hover_at("model:\n  max_model<CURSOR>_len: 4096\n")
     assert "- Type: whole number > 0 or `auto` or `null`" in lines_of(union)
+    # `auto` exists only in the field's published JSON Schema (the validator reads it as null)
+    tp = lines_of(hover_at("hardware:\n  tp_si<CURSOR>ze: 2\n"))
+    assert "- Type: whole number ≥ 1 or `auto` or `null`" in tp
+    assert "- Allowed: `auto`, `null`" in tp
 
 
 def test_a_section_key_lists_its_fields() -> None:
@@ -278,8 +282,8 @@ def test_ambiguous_gpu_names_the_candidates() -> None:
     result = hover_at(f"model:\n  id: {LLAMA}\nhardware:\n  gpu_name: H10<CURSOR>0\n")
     assert lines_of(result)[0] == "**H100 PCIe** · NVIDIA H100"
     assert lines_of(result)[-1] == (
-        "`H100` fits several GPUs (`H100 PCIe`, `H100 SXM`, `H100 NVL`); the plan uses the"
-        " smallest, H100 PCIe (79.11 GiB). Name the exact one."
+        "`H100` could be 3 GPUs (80 or 94 GB): H100 PCIe (79.11 GiB), H100 SXM (79.18 GiB),"
+        " H100 NVL (93.00 GiB); planning for the smallest, H100 PCIe, until you name one."
     )
 
 
@@ -325,11 +329,23 @@ def test_top_of_the_file_shows_the_memory_breakdown() -> None:
     assert f"- KV cache tokens: {memory.kv_tokens:,}" in lines
     assert f"- max concurrency: {memory.max_concurrency:,.2f}× at 131,072 tokens" in lines
     assert f"- block size: 16 · blocks: {memory.num_blocks:,}" in lines
-    decode = plan.performance.decode_tokens_per_s
-    assert decode is not None
-    assert f"- decode: {decode.low:,.0f}–{decode.high:,.0f} tokens/s" in lines
-    for head in ("- inter-token latency: ", "- prefill: ", "- time to first token: "):
-        assert any(line.startswith(head) and line[-1] == "s" for line in lines), head
+    performance = plan.performance
+    output = performance.decode_tokens_per_s
+    assert output is not None and output.point is not None
+    assert lines[lines.index("**Performance** at concurrency 32 (estimates)") + 2] == (
+        f"- output: {output.point:,.0f} tokens/s ({output.low:,.0f}–{output.high:,.0f})"
+    )
+    for head in ("- time per output token: ", "- prefill: ", "- time to first token: ", "- p90: "):
+        assert any(line.startswith(head) and line[-1] == ")" for line in lines), head
+    # the curve: a row per concurrency, the workload's in bold, then the sparklines
+    header = lines.index("| users | running | tokens/s | TPOT ms | TTFT ms | p90 ms |")
+    rows = lines[header + 2 : header + 2 + len(performance.curve)]
+    assert [r.split(" | ")[0].strip("| *") for r in rows] == [
+        str(p.concurrency) for p in performance.curve
+    ]
+    [bold] = [r for r in rows if r.startswith("| **")]
+    assert bold.startswith("| **32** | **32** |")
+    assert lines[header + 3 + len(performance.curve)].startswith("tokens/s ")
     assert result.range == Range.at(0, 0, len(text.splitlines()[0]))
 
 
@@ -343,6 +359,14 @@ def test_max_model_len_shows_docs_and_the_breakdown() -> None:
     assert parts[0].startswith("**Maximum context length** · `model.max_model_len`")
     assert parts[1].startswith("**Memory per GPU** · ")
     assert result.range == on_line(text, line, "max_model_len")
+    # it does not start: the one longest max_model_len (the finding's, the fix's), and the
+    # performance figures say which setup they are for
+    plan = analysis.plan
+    assert plan is not None and plan.longest_max_model_len == 23_136
+    memory_lines = parts[1].splitlines()
+    assert "- longest max_model_len that starts: 23,136" in memory_lines
+    [heading] = [line for line in memory_lines if line.startswith("**Performance**")]
+    assert heading.endswith(f"(estimates), for the recommended setup: {plan.performance_for}")
 
 
 @pytest.mark.parametrize(
@@ -434,3 +458,13 @@ def _timed(call: Callable[..., object], *args: object) -> float:
     start = time.perf_counter()
     call(*args)
     return time.perf_counter() - start
+
+
+def test_the_hover_says_why_there_is_no_performance_estimate() -> None:
+    from vllm_wizard.lsp.hover import performance_markdown
+    from vllm_wizard.planning.perf import unknown_performance
+
+    reason = "no performance estimate: X is not in the GPU catalog"
+    assert performance_markdown(unknown_performance(reason)) == [
+        "No performance estimate: X is not in the GPU catalog."
+    ]

@@ -627,3 +627,99 @@ def test_attention_summary_kinds() -> None:
     assert arch("google--gemma-3-27b-it").attention == "sliding"
     assert arch("meta-llama--Llama-4-Scout-17B-16E-Instruct").attention == "chunked"
     assert arch("Qwen--Qwen3-Next-80B-A3B-Thinking").attention == "hybrid"
+
+
+# ------------------------------------------------------------- config formats and class defaults
+
+
+def test_kimi_k25_text_config_without_model_type_is_deepseek_v3_mla() -> None:
+    # transformers 5.16.1 Kimi_K25Config.__post_init__ (models/kimi_k25/
+    # configuration_kimi_k25.py): a text_config dict without model_type becomes a
+    # DeepseekV3Config, so vLLM's is_deepseek_mla sees "deepseek_v3" and caches the latent.
+    text = load("deepseek-ai--DeepSeek-V3")
+    del text["model_type"]
+    cfg = {"model_type": "kimi_k25", "text_config": text, "vision_config": {"hidden_size": 1152}}
+    a = arch_from_config(cfg)
+    assert (a.model_type, a.text_model_type) == ("kimi_k25", "deepseek_v3")
+    assert a.mla is not None and a.head_dim == 576  # not 128 heads × 56
+    assert kv_bytes_per_token(a) == 70_272  # DESIGN §3's DeepSeek-V3 figure
+    # the Hub files name the text model "kimi_k2", also MLA
+    text["model_type"] = "kimi_k2"
+    assert arch_from_config(cfg).mla is not None
+
+
+def test_legacy_chatglm_format() -> None:
+    # vLLM's ChatGLMConfig (transformers_utils/configs/chatglm.py): vocab_size =
+    # padded_vocab_size, num_hidden_layers ← num_layers, n_head_kv ← multi_query_group_num,
+    # max_position_embeddings = seq_length; chatglm.py builds a gated MLP of ffn_hidden_size
+    # and a QKV bias from add_qkv_bias. The shape is ChatGLM3-6B's.
+    cfg = {
+        "architectures": ["ChatGLMModel"],
+        "model_type": "chatglm",
+        "add_bias_linear": False,
+        "add_qkv_bias": True,
+        "ffn_hidden_size": 13696,
+        "hidden_size": 4096,
+        "kv_channels": 128,
+        "multi_query_attention": True,
+        "multi_query_group_num": 2,
+        "num_attention_heads": 32,
+        "num_layers": 28,
+        "padded_vocab_size": 65024,
+        "seq_length": 8192,
+        "tie_word_embeddings": False,
+        "torch_dtype": "float16",
+    }
+    a = arch_from_config(cfg)
+    assert (a.vocab_size, a.num_layers, a.num_kv_heads, a.head_dim) == (65024, 28, 2, 128)
+    assert (a.intermediate_size, a.max_model_len, a.qkv_bias) == (13696, 8192, True)
+    assert kv_bytes_per_token(a) == 28 * 2 * 2 * 128 * 2
+    # embedding and output layer 65,024 × 4,096 each; per layer: QKV 4,096 × (4,096 + 2 × 256)
+    # + bias 4,608, dense 4,096², gated MLP 3 × 4,096 × 13,696, two norms; a final norm:
+    # 6,243,584,000 (ChatGLM3-6B is a "6B" model)
+    assert estimate_params(a).total == 6_243_584_000
+
+
+@pytest.mark.parametrize(
+    ("model_type", "extra"),
+    [
+        ("opt", {"ffn_dim": 3072}),  # OPTConfig: tie_word_embeddings = True
+        ("gpt2", {}),  # GPT2Config: True
+        ("falcon", {}),  # FalconConfig: True
+        ("RefinedWebModel", {}),  # vLLM's RWConfig; falcon.py ties when the config is silent
+        ("starcoder2", {}),  # Starcoder2Config: True
+    ],
+)
+def test_config_classes_that_tie_the_embeddings_by_default(
+    model_type: str, extra: dict[str, Any]
+) -> None:
+    cfg: dict[str, Any] = {
+        "model_type": model_type,
+        "hidden_size": 768,
+        "num_hidden_layers": 12,
+        "num_attention_heads": 12,
+        "vocab_size": 50272,
+        "max_position_embeddings": 2048,
+        **extra,
+    }
+    tied = arch_from_config(cfg)
+    assert tied.tie_word_embeddings is True
+    assert estimate_params(tied).lm_head == 0
+    cfg["tie_word_embeddings"] = False  # what the file says wins
+    assert estimate_params(arch_from_config(cfg)).lm_head == 50272 * 768
+
+
+def test_deepseek_v32_indexer_weights_are_counted_and_replicated() -> None:
+    # deepseek_v2.py Indexer: wq_b 1,536 → 64 × 128, wk 7,168 → 128, weights_proj 7,168 → 64,
+    # LayerNorm(128) with bias: 12,582,912 + 917,504 + 458,752 + 256 = 13,959,424 per layer;
+    # ReplicatedLinear / disable_tp: every tp rank holds all of them.
+    text = load("deepseek-ai--DeepSeek-V3")
+    text.update(model_type="deepseek_v32", index_topk=2048, index_head_dim=128, index_n_heads=64)
+    v32 = estimate_params(arch_from_config(text))
+    v3 = estimate_params(arch("deepseek-ai--DeepSeek-V3"))
+    assert v32.total - v3.total == 61 * 13_959_424 == v32.replicated
+    assert v3.replicated == 0
+    # index_topk without index_head_dim: vLLM's Indexer would fail; say which key is missing
+    del text["index_head_dim"]
+    with pytest.raises(ModelConfigError, match="index_head_dim"):
+        arch_from_config(text)

@@ -1,11 +1,7 @@
 """models/hub.py: the HF cache read from disk, safetensors headers, and the Hub through a fake.
 
-The Hub is faked at huggingface_hub's HTTP transport: ``set_client_factory`` hands it an
-``httpx2.Client`` over an ``httpx2.MockTransport`` that answers the URLs huggingface_hub 2.x
-requests (HEAD/GET ``resolve/<rev>/config.json`` with ``X-Repo-Commit`` and ``ETag``,
-``/api/models/<id>/revision/<sha>?expand=safetensors``, ranged GETs of ``model.safetensors``),
-and the Hub's error answers (``X-Error-Code: GatedRepo | RepoNotFound | RevisionNotFound |
-EntryNotFound``). No request leaves the process.
+The Hub is faked at huggingface_hub's HTTP transport (tests/models_testing.py; the ``fake_hub``
+fixture is in tests/models/conftest.py). No request leaves the process.
 """
 
 from __future__ import annotations
@@ -14,18 +10,15 @@ import hashlib
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from models_testing import SHA, SHA2, FakeHub, FakeRepo
 from vllm_wizard.models import hub
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "configs"
-SHA = "0123456789abcdef0123456789abcdef01234567"
-SHA2 = "89abcdef0123456789abcdef0123456789abcdef"
 LLAMA = "meta-llama--Llama-3.1-8B-Instruct"
 
 
@@ -96,164 +89,6 @@ def make_cache_repo(
     for ref in refs:
         (folder / "refs" / ref).write_text(commit)
     return snapshot
-
-
-# ---------------------------------------------------------------------------------------------
-# A fake Hub behind huggingface_hub's HTTP client
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class FakeRepo:
-    files: dict[str, bytes]
-    revisions: dict[str, str] = field(default_factory=lambda: {"main": SHA})
-    api_safetensors: dict[str, Any] | None = None
-    gated: bool = False
-
-
-class FakeHub:
-    """Answers the requests huggingface_hub makes; records them as (method, path?query)."""
-
-    def __init__(self) -> None:
-        self.repos: dict[str, FakeRepo] = {}
-        self.requests: list[tuple[str, str]] = []
-        self.fail: Callable[[Any], Any] | None = None
-        """Answers (or raises) first; returning None lets the repo answer."""
-
-    def add(self, model_id: str, repo: FakeRepo) -> None:
-        self.repos[model_id] = repo
-
-    def handler(self, request: Any) -> Any:
-        import httpx2
-
-        path = request.url.path
-        if path == "/api/agent-harnesses":  # huggingface_hub's user-agent registry
-            return httpx2.Response(404)
-        query = request.url.query.decode() if isinstance(request.url.query, bytes) else ""
-        self.requests.append((request.method, path + (f"?{query}" if query else "")))
-        if self.fail is not None:
-            failed = self.fail(request)
-            if failed is not None:
-                return failed
-        parts = path.strip("/").split("/")
-        if parts[:2] == ["api", "models"]:
-            return self._api(request, parts[2:])
-        if len(parts) >= 5 and parts[2] == "resolve":
-            return self._resolve(request, "/".join(parts[:2]), parts[3], "/".join(parts[4:]))
-        return httpx2.Response(404)
-
-    def _repo(self, request: Any, model_id: str, *, files: bool = True) -> Any:
-        """The repo, or the Hub's error answer; a gated repo's API info stays public."""
-        import httpx2
-
-        repo = self.repos.get(model_id)
-        if repo is None:
-            return httpx2.Response(
-                401,
-                headers={"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"},
-                request=request,
-            )
-        if files and repo.gated and "authorization" not in request.headers:
-            return httpx2.Response(
-                401,
-                headers={
-                    "X-Error-Code": "GatedRepo",
-                    "X-Error-Message": f"Access to model {model_id} is restricted.",
-                },
-                request=request,
-            )
-        return repo
-
-    def _commit(self, request: Any, repo: FakeRepo, revision: str) -> Any:
-        import httpx2
-
-        if revision in repo.revisions.values():
-            return revision
-        if revision in repo.revisions:
-            return repo.revisions[revision]
-        return httpx2.Response(
-            404,
-            headers={"X-Error-Code": "RevisionNotFound", "X-Error-Message": "Invalid rev id"},
-            request=request,
-        )
-
-    def _resolve(self, request: Any, model_id: str, revision: str, filename: str) -> Any:
-        import httpx2
-
-        repo = self._repo(request, model_id)
-        if not isinstance(repo, FakeRepo):
-            return repo
-        commit = self._commit(request, repo, revision)
-        if not isinstance(commit, str):
-            return commit
-        content = repo.files.get(filename)
-        if content is None:
-            return httpx2.Response(
-                404,
-                headers={"X-Error-Code": "EntryNotFound", "X-Repo-Commit": commit},
-                request=request,
-            )
-        headers = {
-            "X-Repo-Commit": commit,
-            "ETag": f'"{hashlib.sha256(content).hexdigest()}"',
-            "Content-Length": str(len(content)),
-        }
-        if request.method == "HEAD":
-            return httpx2.Response(200, headers=headers, request=request)
-        ranged = request.headers.get("range")
-        if ranged:
-            start, end = (int(x) for x in ranged.removeprefix("bytes=").split("-"))
-            part = content[start : end + 1]
-            headers["Content-Length"] = str(len(part))
-            return httpx2.Response(206, headers=headers, content=part, request=request)
-        return httpx2.Response(200, headers=headers, content=content, request=request)
-
-    def _api(self, request: Any, parts: list[str]) -> Any:
-        import httpx2
-
-        model_id = "/".join(parts[:2])
-        repo = self._repo(request, model_id, files=False)
-        if not isinstance(repo, FakeRepo):
-            return repo
-        revision = parts[3] if len(parts) >= 4 and parts[2] == "revision" else "main"
-        commit = self._commit(request, repo, revision)
-        if not isinstance(commit, str):
-            return commit
-        body: dict[str, Any] = {"id": model_id, "modelId": model_id, "sha": commit}
-        if repo.api_safetensors is not None:
-            body["safetensors"] = repo.api_safetensors
-        return httpx2.Response(200, json=body, request=request)
-
-
-@pytest.fixture
-def fake_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHub]:
-    """huggingface_hub online, talking to a FakeHub; no token from the developer's machine."""
-    import httpx2
-    import huggingface_hub
-    from huggingface_hub import constants
-    from huggingface_hub.utils import _http
-
-    fake = FakeHub()
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # read at import; conftest set it
-    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "no-token"))
-
-    def factory() -> httpx2.Client:
-        return httpx2.Client(
-            transport=httpx2.MockTransport(fake.handler),
-            event_hooks={"request": [_http.hf_request_event_hook]},
-            follow_redirects=True,
-        )
-
-    huggingface_hub.set_client_factory(factory)
-    hub.clear_hub_memo()
-    try:
-        yield fake
-    finally:
-        huggingface_hub.set_client_factory(_http.default_client_factory)
-        hub.clear_hub_memo()
 
 
 def llama_repo(**kwargs: Any) -> FakeRepo:
@@ -728,3 +563,75 @@ def test_hub_url_honours_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_fixture_config_is_real() -> None:
     assert fixture_config(LLAMA)["num_hidden_layers"] == 32
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 12 item 19: `timeout` is a deadline for the whole lookup; no telemetry
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_trickling_hub_is_cut_off_at_the_total_deadline(fake_hub: FakeHub) -> None:
+    """Every request answers within its own timeout, slowly: before, a lookup took the sum of
+    them (3 requests × 1 s here, and "Looking up…" stayed for minutes on a real slow Hub)."""
+    import time
+
+    fake_hub.add(LLAMA_ID, llama_repo(api_safetensors={"parameters": {"BF16": 1}, "total": 1}))
+    fake_hub.delay_s = 1.0
+    started = time.monotonic()
+    with pytest.raises(hub.HubError) as raised:
+        hub.fetch_from_hub(LLAMA_ID, timeout=1.5)
+    waited = time.monotonic() - started
+    assert raised.value.kind == "timeout"
+    assert raised.value.message == "the Hub did not answer within 1.5 s"
+    assert 1.4 <= waited < 2.7  # the deadline, not 3 × 1 s (generous: the machine is shared)
+    # the lookup goes on in its thread; the next call joins it instead of starting another
+    found = hub.fetch_from_hub(LLAMA_ID, timeout=30)
+    assert found.config["model_type"] == "llama"
+    assert [r for r in fake_hub.requests if r[0] == "GET" and "/api/" in r[1]] == [
+        ("GET", f"/api/models/{LLAMA_ID}?expand=safetensors&expand=sha")
+    ]
+    assert hub.memoized_hub_model(LLAMA_ID) is found
+
+
+def test_a_deadline_failure_is_remembered_and_the_late_answer_kept(fake_hub: FakeHub) -> None:
+    import time
+
+    fake_hub.delay_s = 0.5
+    with pytest.raises(hub.HubError) as first:
+        hub.fetch_from_hub("org/slow", timeout=0.2)
+    assert first.value.kind == "timeout"
+    for _ in range(200):  # the thread gets its (late) answer: the repo does not exist
+        if not hub._IN_FLIGHT:
+            break
+        time.sleep(0.05)
+    with pytest.raises(hub.HubError) as late:  # within the minute: no second lookup
+        hub.fetch_from_hub("org/slow", timeout=0.2)
+    assert late.value.kind == "not-found"
+    assert [r for r in fake_hub.requests if "/api/models/" in r[1]] == [
+        ("GET", "/api/models/org/slow?expand=safetensors&expand=sha")
+    ]
+
+
+def test_lookups_send_no_telemetry(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """huggingface_hub adds telemetry unless HF_HUB_DISABLE_TELEMETRY was set at its import:
+    the agent registry request and the torch version in the user agent. Our lookups turn it off."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import _detect_agent
+
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", False)  # as on a user's machine
+    monkeypatch.setattr(_detect_agent, "_registry", None)
+    monkeypatch.setattr(constants, "AGENT_HARNESSES_PATH", str(fake_hub_home(monkeypatch)))
+    agents: list[str] = []
+    fake_hub.fail = lambda request: agents.append(request.headers.get("user-agent", "")) or None
+    fake_hub.add(LLAMA_ID, llama_repo(api_safetensors={"parameters": {"BF16": 1}, "total": 1}))
+    hub.fetch_from_hub(LLAMA_ID, timeout=5)
+    assert fake_hub.agent_registry_requests == 0
+    assert constants.HF_HUB_DISABLE_TELEMETRY is True
+    assert agents and not any("torch/" in a or "agent/" in a for a in agents)
+
+
+def fake_hub_home(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A registry cache path that does not exist, so huggingface_hub would ask the Hub."""
+    import os
+
+    return Path(os.environ["HF_HOME"]) / "no-agent-registry.json"

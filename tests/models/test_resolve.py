@@ -20,12 +20,11 @@ from typing import Any
 
 import pytest
 
+from models_testing import resolved, unresolved
 from vllm_wizard.catalog.models import catalog_model
 from vllm_wizard.models import hub
 from vllm_wizard.models.arch import arch_from_config, estimate_params
 from vllm_wizard.models.resolve import (
-    ModelUnresolved,
-    ResolvedModel,
     resolve_model,
     resolve_model_locally,
 )
@@ -72,16 +71,6 @@ def cache_repo(
         (folder / "refs").mkdir(exist_ok=True)
         (folder / "refs" / ref).write_text(commit)
     return snapshot
-
-
-def resolved(result: ResolvedModel | ModelUnresolved) -> ResolvedModel:
-    assert isinstance(result, ResolvedModel), result
-    return result
-
-
-def unresolved(result: ResolvedModel | ModelUnresolved) -> ModelUnresolved:
-    assert isinstance(result, ModelUnresolved), result
-    return result
 
 
 @pytest.fixture(autouse=True)
@@ -220,22 +209,32 @@ def test_catalog_ignores_case_and_reports_the_canonical_id() -> None:
     assert any("catalog entry" in note for note in result.notes)
 
 
-def test_catalog_hit_does_not_import_huggingface_hub_and_is_fast() -> None:
+@pytest.mark.parametrize(
+    ("model_id", "source", "limit_s"),
+    [
+        ("Qwen/Qwen3-32B", "catalog", 0.002),  # DESIGN: < 2 ms for a catalog hit after the load
+        # a quantized copy planned from its name (models/derived.py): ~0.6 ms on a loaded machine
+        ("acme-quant/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "derived", 0.01),
+    ],
+)
+def test_local_hits_do_not_import_huggingface_hub_and_are_fast(
+    model_id: str, source: str, limit_s: float
+) -> None:
     code = (
         "import sys, time\n"
         "from vllm_wizard.models.resolve import resolve_model_locally\n"
-        "resolve_model_locally('Qwen/Qwen3-32B')\n"
+        f"resolve_model_locally({model_id!r})\n"
         "start = time.perf_counter()\n"
         "for _ in range(200):\n"
-        "    r = resolve_model_locally('Qwen/Qwen3-32B')\n"
+        f"    r = resolve_model_locally({model_id!r})\n"
         "per_call = (time.perf_counter() - start) / 200\n"
-        "assert r.source == 'catalog', r\n"
+        f"assert r.source == {source!r}, r\n"
         "assert 'huggingface_hub' not in sys.modules, 'huggingface_hub was imported'\n"
         "print(per_call)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert float(done.stdout) < 0.002  # DESIGN: < 2 ms for a catalog hit after the first load
+    assert float(done.stdout) < limit_s
 
 
 def test_offline_miss_does_not_import_huggingface_hub() -> None:

@@ -394,3 +394,32 @@ def test_default_block_size_by_backend(
     model_id: str, capability: tuple[int, int] | None, kv_dtype: str, block: int
 ) -> None:
     assert default_block_size(arch(model_id), capability, kv_dtype) == block
+
+
+def test_deepseek_v32_caches_the_indexer_key_beside_the_latent() -> None:
+    # DeepseekV32IndexerCache (vllm/model_executor/models/deepseek_v2.py, 0.33.0): an
+    # MLAAttentionSpec of head_size index_head_dim + index_head_dim // 128 × 4 = 132, uint8,
+    # in every layer (index_topk_freq defaults to 1). Latent and indexer specs are both full
+    # attention of one block size: one UniformTypeKVCacheSpecs group whose page is the sum,
+    # so one token costs 61 × (576 × 2 + 132) = 78,324 bytes on every GPU (not split by tp).
+    v32 = arch("deepseek-ai/DeepSeek-V3.2")
+    assert v32.mla is not None and v32.mla.indexer_head_dim == 128
+    assert v32.mla.indexer_cache_bytes == 132
+    assert token_bytes_per_layer(v32, 8, 2) == 1152 + 132
+    bf16 = layout("deepseek-ai/DeepSeek-V3.2", tp=8, block_size=64)
+    assert bf16.bytes_per_token == 61 * 1284 == 78_324
+    assert len(bf16.groups) == 1 and bf16.bytes_per_block == 61 * 64 * 1284
+    # an fp8 KV cache is FlashMLA-sparse's fp8_ds_mla record: 512 fp8 + 4 fp32 scales +
+    # 64 bf16 RoPE values = 656 bytes (flashmla_sparse.py); the indexer key stays 132
+    assert token_bytes_per_layer(v32, 1, 1) == 656 + 132
+    # DeepSeek-V3 (no index_topk) keeps its 70,272 bytes
+    assert layout(DEEPSEEK).bytes_per_token == 70_272
+
+
+def test_sparse_mla_uses_64_token_blocks_on_every_gpu() -> None:
+    # the indexer backend takes block size 64 only on CUDA (DeepseekV32IndexerBackend.
+    # get_supported_kernel_block_sizes), the sparse MLA backends multiples of 64 or 32
+    v32 = arch("deepseek-ai/DeepSeek-V3.2")
+    for capability in ((8, 0), (9, 0), (10, 0), None):
+        for kv in ("auto", "fp8"):
+            assert default_block_size(v32, capability, kv) == 64

@@ -39,8 +39,10 @@ from vllm_wizard.planning.versions import rules_for
 VOCAB = 128_256
 ROWS = 1024  # min(max_num_batched_tokens 8,192, max_num_seqs 1,024)
 
-# vLLM ≤ 0.28 (V1 model runner): sampler warm-up ≈ 38.7 B × rows × vocab
+# vLLM ≤ 0.16 (V1 model runner): sampler warm-up ≈ 38.7 B × rows × vocab
 ACTIVATION_V1 = 38.7 * ROWS * VOCAB  # 5,082,631,372.8
+# vLLM 0.17–0.28 (V1 runner, lean warm-up): (15 + 2) B × rows × vocab + hidden states
+ACTIVATION_V1_LEAN = 17 * ROWS * VOCAB + 8192 * 4096 * 2  # 2,232,680,448 + 67,108,864
 # vLLM ≥ 0.29 (Model Runner V2, FlashInfer): 14 B × rows × vocab + hidden states 8,192 × 4,096 × 2
 ACTIVATION_V2 = 14 * ROWS * VOCAB + 8192 * 4096 * 2  # 1,838,678,016 + 67,108,864
 NON_TORCH_TP1 = 0.13 * GIB  # 139,586,437.12
@@ -267,15 +269,18 @@ def test_max_model_len_refusal_names_the_longest_that_starts() -> None:
 
 
 def test_token_figure_is_blocks_times_block_size_before_0_22() -> None:
-    # 0.21 and 0.22 (V1 runner): KV = 76,516,989,862 − 16,094,076,928 − 5,082,631,372.8 −
-    # 139,586,437.12 − 924,089,057.28 = 54,276,606,066.8 → 25,881 blocks. A 1,000-token request
-    # needs cdiv(1,000, 16) = 63 blocks.
+    # 0.21 and 0.22 (V1 runner, lean sampler warm-up): activation (15 + 2) B × 1,024 × 128,256
+    # + 8,192 × 4,096 × 2 B = 2,299,789,312; non-torch 0.25 GiB = 268,435,456. KV =
+    # 76,516,989,862 − 16,094,076,928 − 2,299,789,312 − 268,435,456 − 924,089,057.28 =
+    # 56,930,599,108.72 → 27,146 blocks. A 1,000-token request needs cdiv(1,000, 16) = 63 blocks.
     before, after = run("0.21.0", max_model_len=1000), run("0.22.0", max_model_len=1000)
-    assert before.stage.kv_cache == pytest.approx(54_276_606_066.8, abs=1e-2)
-    assert before.num_blocks == after.num_blocks == 25_881
-    assert before.max_concurrency == after.max_concurrency == 25_881 / 63
-    assert before.kv_tokens == 25_881 * 16 == 414_096
-    assert after.kv_tokens == 410_809  # int(410.8095… × 1,000)
+    assert before.stage.activation == 2_299_789_312
+    assert before.stage.non_torch == 0.25 * GIB
+    assert before.stage.kv_cache == pytest.approx(56_930_599_108.72, abs=1e-2)
+    assert before.num_blocks == after.num_blocks == 27_146
+    assert before.max_concurrency == after.max_concurrency == 27_146 / 63
+    assert before.kv_tokens == 27_146 * 16 == 434_336
+    assert after.kv_tokens == 430_888  # int(430.888… × 1,000)
 
 
 def test_max_context_at_concurrency() -> None:
@@ -336,10 +341,75 @@ def test_activation_below_compute_capability_8_uses_the_native_sampler() -> None
     assert run(gpu="L4", **small).stage.activation == 14 * 256 * 151_936 + 4_194_304
 
 
+def test_v1_runner_sampler_warm_up_shrank_at_0_17() -> None:
+    # Qwen3-14B on an H100 (llm-d-planner's version sweep): 5.64 GiB of activation on 0.16,
+    # 2.23 GiB on 0.17; the 0.19 logs give 15–16 B per entry in bf16, 18 in fp32.
+    assert run("0.14.0").stage.activation == pytest.approx(ACTIVATION_V1)
+    assert run("0.17.0").stage.activation == ACTIVATION_V1_LEAN == 2_299_789_312
+    assert run("0.28.0").stage.activation == ACTIVATION_V1_LEAN
+    # float32 logits and hidden states: (15 + 4) B per entry, 8,192 × 4,096 × 4 B
+    fp32 = run("0.19.0", dtype="float32").stage.activation
+    assert fp32 == 19 * ROWS * VOCAB + 8192 * 4096 * 4
+    assert run("0.29.0").stage.activation == ACTIVATION_V2
+
+
+def test_v1_runner_non_torch_grew_at_0_18_at_tp_1() -> None:
+    # 0.19.0 H100 logs: 0.24–0.26 GiB at tp 1 (0.13 on 0.11 and 0.17). 0.18–0.26 profile the
+    # CUDA graphs inside the non-torch window (gpu_worker.py); 0.27 moved it out.
+    assert run("0.17.0").stage.non_torch == pytest.approx(NON_TORCH_TP1)
+    assert run("0.18.0").stage.non_torch == 0.25 * GIB
+    assert run("0.26.0").stage.non_torch == 0.25 * GIB
+    assert run("0.27.0").stage.non_torch == pytest.approx(NON_TORCH_TP1)
+
+
+def test_flashinfer_all_reduce_workspace_at_tp_2_and_4_on_an_h100() -> None:
+    # Up to 0.14: 0.55 GiB at any tp (0.11 logs: 0.54, 0.55 at tp 2)
+    assert run("0.14.0", tp=2, gpus_per_node=2).stage.non_torch == pytest.approx(0.55 * GIB)
+    # 0.17–0.26: the AR+RMSNorm fusion's trtllm workspace, three buffers each rounded up to
+    # the 512 MiB multicast granularity (1.5 GiB), on 0.60 GiB at tp 2 and 0.71 at tp 4. The
+    # 0.19 logs: 2.10 (Llama-3.3-70B) and 2.07 (Mistral-Small) at tp 2, 2.21 at tp 4.
+    for version in ("0.17.0", "0.19.0", "0.26.0"):
+        tp2 = run(version, tp=2, gpus_per_node=2).stage
+        assert tp2.allreduce_workspace == 3 * 512 * MIB
+        assert tp2.non_torch == pytest.approx(2.1 * GIB)
+        assert run(version, tp=4, gpus_per_node=4).stage.non_torch == pytest.approx(2.21 * GIB)
+    # … but not with pipeline parallelism on 0.17–0.20 (the fusion needs pp 1)
+    assert run("0.19.0", tp=2, pp=2, nodes=2, gpus_per_node=2).stage.allreduce_workspace == 0
+    # 0.27–0.28: FlashInfer 0.6.16 rounds only multicast buffers. MNNVL's one buffer holds
+    # 3 × two-shot (2 × 4,096 tokens × 4,096 × 2 B = 64 MiB) = 192 MiB → 512 MiB; the trtllm
+    # fallback 2 × 64 MiB + flags + 3 × 128 MiB in 2 MiB steps = 518 MiB; the larger counts.
+    # (tokens: the 64 MB tp-2 message over 4,096 × 2 B = 8,192, capped at 8,192 batched.)
+    message = 8192 * 4096 * 2
+    trtllm = (2 * message + 2 * MIB) + 2 * MIB + (3 * 2 * message + 2 * MIB)
+    assert run("0.28.0", tp=2, gpus_per_node=2).stage.allreduce_workspace == trtllm
+    # 0.29+: the same workspace; on 0.33 with V2's persistent sampler state
+    tp2 = run(tp=2, gpus_per_node=2).stage
+    assert tp2.allreduce_workspace == trtllm
+    assert tp2.non_torch == pytest.approx(0.60 * GIB + trtllm + PERSISTENT_SAMPLER, abs=1e-3)
+    # H100 at tp 4: a 2 MB message (128 tokens); MNNVL's 512 MiB minimum is the larger
+    assert run(tp=4, gpus_per_node=4).stage.allreduce_workspace == 512 * MIB
+
+
+def test_no_flashinfer_workspace_without_hopper_or_blackwell() -> None:
+    # enable_allreduce_rms_fusion: 9.0 and 10.x only; an A100 (8.0) or an L40S (8.9) has none
+    for gpu in ("A100 SXM 80GB", "L40S"):
+        stage = run("0.19.0", gpu=gpu, tp=2, gpus_per_node=2).stage
+        assert stage.allreduce_workspace == 0
+        assert stage.non_torch == pytest.approx(0.60 * GIB)
+
+
+def test_tensor_parallel_start_up_reserve() -> None:
+    # 77.64–77.66 GiB free at tp 2 and 4 on an H100 (0.11 and 0.19 logs): 1.55 GiB in use
+    # before the snapshot. Utilization 0.99 asks for ceil(0.99 × 79.18 GiB) = 78.39 GiB.
+    result = run(tp=2, gpus_per_node=2, gpu_memory_utilization=0.99)
+    assert result.refusal is not None and result.refusal.kind == "startup-free-memory"
+    assert result.refusal.available_gib == pytest.approx(79.18 - 1.55)
+    assert run(tp=2, gpus_per_node=2, gpu_memory_utilization=0.97).starts
+
+
 def test_tensor_parallel_non_torch_and_graph_memory() -> None:
-    # tp 2 on one node: 0.55 GiB + the persistent sampler state; graphs 102 × 32 × 0.36 MiB
+    # tp 2 on one node: graphs 102 × 32 × 0.36 MiB
     result = run(tp=2, gpus_per_node=2)
-    assert result.stage.non_torch == pytest.approx(0.55 * GIB + PERSISTENT_SAMPLER, abs=1e-3)
     assert result.stage.cuda_graph == pytest.approx(102 * 32 * 0.36 * MIB, abs=1e-3)
     # tp across nodes (one GPU per node): 0.55 MiB per graph and layer
     across = run(tp=2, gpus_per_node=1, nodes=2)

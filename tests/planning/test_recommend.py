@@ -1,7 +1,8 @@
 """Recommendations, quick fixes and the feasibility verdict (planning/recommend.py, DESIGN §4).
 
-Each suggestion re-runs the memory model with one knob changed, so the figure it states must be
-the figure a plan with that change computes; the base figures are derived by hand.
+Each suggestion is re-planned from the edited profile, so the figure it states must be the
+figure a plan with that change computes; the base figures are derived by hand. The search
+itself (layouts, combinations, other GPUs) is tested in test_search.py.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def recs(plan: Plan) -> list[tuple[str, Any]]:
 
 
 def rec(plan: Plan, field: str) -> Recommendation:
-    [found] = [r for r in plan.recommendations if r.field == field]
+    """The one recommendation that changes `field` and nothing else."""
+    [found] = [r for r in plan.recommendations if [e.field for e in r.edits] == [field]]
     return found
 
 
@@ -50,50 +52,60 @@ def test_the_planner_picks_the_smallest_tp_that_fits() -> None:
     # 33,554,432 = 65.74 GiB of weights per GPU, more than the 71.26 GiB budget leaves after
     # activation, non-torch and graphs. tp 4: 35,310,407,680 B (32.89 GiB) of weights;
     # KV = 76,516,989,862 − 35,310,407,680 − activation 1,972,895,744 (14 × 1,024 × 128,256 +
-    # 8,192 × 8,192 × 2) − non-torch 1,148,728,115.2 (0.55 GiB + 4.25 × 1,024 × 128,256)
-    # − graphs 3,080,296,857.6 (102 × 80 layers × 0.36 MiB) = 35,004,661,465.2 B = 32.60 GiB.
+    # 8,192 × 8,192 × 2) − non-torch 1,857,397,719.04 (0.71 GiB at tp 4 + FlashInfer's
+    # 512 MiB all-reduce workspace + 4.25 × 1,024 × 128,256) − graphs 3,080,296,857.6
+    # (102 × 80 layers × 0.36 MiB) = 34,295,991,861.36 B = 31.94 GiB.
     plan = make_plan(LLAMA_70B, hardware={"gpus": 8})
     assert plan.tp_chosen and plan.setup.tp == 4
     assert plan.memory.stage.weights == 35_310_407_680
-    assert plan.memory.stage.kv_cache == pytest.approx(35_004_661_465.2, abs=1e-2)
-    # 80 layers × 16 × 1,024 B per block: 26,706 blocks, 427,296 tokens
-    assert plan.memory.num_blocks == 26_706 and plan.memory.kv_tokens == 427_296
+    assert plan.memory.stage.kv_cache == pytest.approx(34_295_991_861.36, abs=1e-2)
+    # 80 layers × 16 × 1,024 B per block: 26,165 blocks, 418,640 tokens
+    assert plan.memory.num_blocks == 26_165 and plan.memory.kv_tokens == 418_640
     assert plan.fits and plan.recommendations == () and errors(plan) == []
     assert plan.config["tensor_parallel_size"] == 4
 
 
-def test_a_tp_too_small_recommends_the_smallest_that_fits() -> None:
+def test_a_tp_too_small_offers_the_tp_that_fits_alone() -> None:
+    # 8 H100s, tp 1 written: the cheapest setups use 2 GPUs with a second change (fp8
+    # weights, …); the layout alone needs tp 4, with the figures derived above.
     plan = make_plan(LLAMA_70B, hardware={"gpus": 8, "tp_size": 1})
     assert not plan.starts and errors(plan) == [Code.NO_KV_MEMORY]
     tp = rec(plan, "hardware.tp_size")
     assert tp.value == 4
-    assert tp.effect == "fits: 32.6 GiB KV, 427,296 tokens"
+    assert tp.effect == "fits: 31.9 GiB KV, 418,640 tokens"
     assert tp.reason == "tensor parallelism over 4 GPUs splits the weights"
+    assert tp.title == "Set tp_size: 4 (fits: 31.9 GiB KV, 418,640 tokens)"
+    first = plan.recommendations[0]
+    assert (first.tensor_parallel_size, first.pipeline_parallel_size) == (2, 1)
+    assert [(e.field, e.value) for e in first.edits] == [
+        ("hardware.tp_size", 2),
+        ("model.quantization", "fp8_per_tensor"),
+    ]
     [finding] = [f for f in plan.findings if f.code is Code.NO_KV_MEMORY]
-    assert finding.data == {
-        "fixes": [
-            fix("Set tp_size: 4 (fits: 32.6 GiB KV, 427,296 tokens)", (("hardware", "tp_size"), 4))
-        ]
-    }
+    assert finding.data is not None
+    assert (
+        fix("Set tp_size: 4 (fits: 31.9 GiB KV, 418,640 tokens)", (("hardware", "tp_size"), 4))
+        in finding.data["fixes"]
+    )
     # the figure it states is the plan's once the fix is applied
     fixed = make_plan(LLAMA_70B, hardware={"gpus": 8, "tp_size": 4})
-    assert fixed.fits and fixed.memory.kv_tokens == 427_296
+    assert fixed.fits and fixed.memory.kv_tokens == 418_640
 
 
-def test_more_gpus_than_the_profile_has_are_a_gpus_and_tp_fix() -> None:
-    # one GPU: tp 4 needs 4 of them; the fix sets both fields
+def test_more_gpus_than_the_profile_has_is_a_gpus_fix() -> None:
+    # one GPU, tp left to the planner: 4 GPUs and the planner's own choice (tp 4) fit, so
+    # the fix sets gpus alone
     plan = make_plan(LLAMA_70B)
     gpus = rec(plan, "hardware.gpus")
     assert gpus.value == 4
-    assert gpus.reason == "it needs 4 GPUs with tensor parallelism; the profile has 1"
+    assert (gpus.gpus, gpus.tensor_parallel_size) == (4, 4)
+    assert gpus.reason == "tensor parallelism over 4 GPUs splits the weights"
     [finding] = [f for f in plan.findings if f.code is Code.NO_KV_MEMORY]
     assert finding.data is not None
-    [data] = finding.data["fixes"]
-    assert data["edits"] == [
-        {"path": ["hardware", "gpus"], "value": 4},
-        {"path": ["hardware", "tp_size"], "value": 4},
-    ]
-    assert data["title"].startswith("Use 4 GPUs with tp_size: 4 (fits: ")
+    [data] = [f for f in finding.data["fixes"] if f["title"].startswith("Use 4 GPUs, tp 4 ")]
+    assert data["edits"] == [{"path": ["hardware", "gpus"], "value": 4}]
+    assert data["title"] == "Use 4 GPUs, tp 4 (fits: 31.9 GiB KV, 418,640 tokens)"
+    assert make_plan(LLAMA_70B, hardware={"gpus": 4}).memory.kv_tokens == 418_640
 
 
 # ----------------------------------------------------------------------------- does not fit
@@ -104,29 +116,51 @@ def test_a_workload_that_does_not_fit_gets_each_fix_with_its_figure() -> None:
     # requests × 768 tokens × 131,072 B × 1.15 = 69,457,674,240 B (64.69 GiB): does not fit.
     plan = make_plan(workload={"concurrency": 600})
     assert plan.starts and not plan.fits and plan.oom_risk == "medium"
+    # only changes that make it fit: fp8 weights (8.49 GiB, KV 61.6 GiB) and 600 scheduled
+    # sequences (+0.92 GiB) do not, so they are not offered
     assert recs(plan) == [
-        ("hardware.gpus", 2),
         ("model.kv_cache_dtype", "fp8"),
-        ("model.quantization", "fp8_per_tensor"),
-        ("outputs.vllm_args.max_num_seqs", 600),
+        ("hardware.gpus", 2),
         ("workload.concurrency", 482),
     ]
+    assert [r.goal for r in plan.recommendations] == ["fit", "fit", "workload"]
     # fp8 KV: 1 MiB per block id, 54,259 blocks × 16 = 868,144 tokens vs 434,064: 2.0×
-    assert rec(plan, "model.kv_cache_dtype").effect == "2.0× KV tokens"
-    # fp8 weights: 9,114,755,072 B = 8.49 GiB
-    assert rec(plan, "model.quantization").effect.startswith("weights 8.49 GiB; ")
-    # 600 sequences instead of 1,024: (14 + 4.25) B × 424 × 128,256 = 992,444,928 B less
-    # activation and sampler state = +0.92 GiB; 57,887,725,375.6 // 2 MiB = 27,603 blocks
-    assert rec(plan, "outputs.vllm_args.max_num_seqs").effect == (
-        "+0.92 GiB KV cache; starts: 53.9 GiB KV, 441,648 tokens"
+    assert rec(plan, "model.kv_cache_dtype").effect == (
+        "2.0× KV tokens; fits: 53.0 GiB KV, 868,144 tokens"
     )
     # (KV − 1 GiB headroom) // (768 × 131,072 × 1.15) = 55,821,538,623.6 // 115,762,790.4 = 482
     # and the longest request 600 of them can hold: 55,821,538,623.6 // (600 × 131,072 × 1.15)
     assert plan.memory.max_context_at_concurrency == 617
     concurrency = rec(plan, "workload.concurrency")
-    assert concurrency.effect == "concurrency: 482 fits"
+    assert concurrency.effect == "fits: 53.0 GiB KV, 434,064 tokens"
+    assert concurrency.title == "Set concurrency: 482 (fits: 53.0 GiB KV, 434,064 tokens)"
     assert make_plan(workload={"concurrency": 482}).fits
     assert not make_plan(workload={"concurrency": 483}).fits
+
+
+def test_fewer_scheduled_sequences_is_one_of_several_fits() -> None:
+    # 485 requests need 485 × 115,762,790.4 B + 1 GiB = 57,223,332,626.4 B of KV; the H100
+    # has 56,895,280,447.6. With 485 scheduled sequences instead of 1,024 the forward pass
+    # (8,192 × (3 × 14,336 + 4 × 4,096) × 2 = 973,078,528 B) outweighs the sampler (14 × 485 ×
+    # 128,256 + 8,192 × 4,096 × 2 = 937,963,104), 932,634,624 B less than its 1,905,713,152 at
+    # 1,024; the sampler state takes 4.25 × 539 × 128,256 = 293,802,432 B less: 1,226,437,056
+    # more for the KV cache (the CUDA-graph sizes shift by a few KiB), enough.
+    base = make_plan(workload={"concurrency": 485})
+    assert not base.fits
+    lean = make_plan(workload={"concurrency": 485}, vllm_args={"max_num_seqs": 485})
+    assert lean.fits
+    gained = lean.memory.stage.kv_cache - base.memory.stage.kv_cache
+    assert gained == pytest.approx(1_226_437_056, abs=100_000)
+    # on one GPU, fp8 KV, fp8 weights and utilization 0.95 each buy more KV tokens than
+    # fewer sequences: the three cheapest are those
+    plan = base
+    assert recs(plan)[:3] == [
+        ("model.kv_cache_dtype", "fp8"),
+        ("model.quantization", "fp8_per_tensor"),
+        ("policy.gpu_memory_utilization", 0.95),
+    ]
+    tokens = [r.kv_cache_tokens for r in plan.recommendations[:3]]
+    assert tokens == sorted(tokens, reverse=True) and tokens[-1] > lean.memory.kv_tokens
 
 
 def test_does_not_fit_is_a_warning_with_the_fit_fixes() -> None:
@@ -145,17 +179,19 @@ def test_does_not_fit_is_a_warning_with_the_fit_fixes() -> None:
         ("hardware", "gpu_name"),
     )
     assert finding.data is not None
-    # for_fit order: tp, fp8 KV, max_num_seqs, quantized, concurrency
+    # the setups that fit, cheapest first, then the concurrency that fits
     assert [f["edits"][-1]["path"] for f in finding.data["fixes"]] == [
-        ["hardware", "tp_size"],
         ["model", "kv_cache_dtype"],
-        ["outputs", "vllm_args", "max_num_seqs"],
-        ["model", "quantization"],
+        ["hardware", "gpus"],
         ["workload", "concurrency"],
     ]
-    assert finding.data["fixes"][1] == fix(
-        "Set kv_cache_dtype: fp8 (2.0× KV tokens)", (("model", "kv_cache_dtype"), "fp8")
-    )
+    assert finding.data["fixes"][0] == {
+        **fix(
+            "Set kv_cache_dtype: fp8 (2.0× KV tokens; fits: 53.0 GiB KV, 868,144 tokens)",
+            (("model", "kv_cache_dtype"), "fp8"),
+        ),
+        "preferred": True,
+    }
 
 
 def test_max_num_seqs_is_not_suggested_when_the_profile_sets_it() -> None:
@@ -182,14 +218,14 @@ def test_the_longest_max_model_len_that_starts() -> None:
     assert memory.stage.kv_cache == pytest.approx(3_583_949_576.84, abs=1e-2)
     assert not plan.starts and memory.refusal is not None
     # 131,072 tokens need 8,192 blocks (16 GiB); the KV holds 1,708 blocks, 1,707 once the null
-    # block is kept back: 27,312 tokens. The fix rounds down to a multiple of 1,024: 26,624.
+    # block is kept back: 27,312 tokens. One number: the finding, the fix and the plan say it.
     assert memory.refusal.needed_gib == 16.0
     assert memory.refusal.longest == 27_312
+    assert plan.longest_max_model_len == 27_312
     length = rec(plan, "model.max_model_len")
-    assert length.value == 26_624
-    assert length.effect == "max_model_len: 26,624 fits"
+    assert length.value == 27_312
+    assert length.title == "Set max_model_len: 27,312 (fits: 3.3 GiB KV, 27,328 tokens)"
     assert length.reason == "the longest request that fits in 3.34 GiB of KV cache"
-    assert make_plan(gpu_name="L4", model={"max_model_len": 26_624}).starts
     assert make_plan(gpu_name="L4", model={"max_model_len": 27_312}).starts
     assert not make_plan(gpu_name="L4", model={"max_model_len": 27_313}).starts
 
@@ -214,11 +250,14 @@ def test_does_not_start_is_an_error_on_max_model_len_with_vllms_words() -> None:
         (("policy", "gpu_memory_utilization"), "gpu_memory_utilization 0.9"),
     )
     assert finding.data is not None and finding.data["needed_gib"] == 16.0
-    # for_start order: tp, max_model_len, fp8 KV, quantized, utilization
-    assert [f["edits"][-1]["path"] for f in finding.data["fixes"]] == [
-        ["hardware", "tp_size"],
-        ["model", "max_model_len"],
+    # cheapest first (one L4: fp8 KV with fp8 weights holds the most tokens, then the longest
+    # length that starts), then more GPUs alone
+    assert [[e["path"] for e in f["edits"]] for f in finding.data["fixes"]] == [
+        [["model", "kv_cache_dtype"], ["model", "quantization"]],
+        [["model", "max_model_len"]],
+        [["hardware", "gpus"]],
     ]
+    assert [f["preferred"] for f in finding.data["fixes"]] == [True, False, False]
 
 
 def test_vllm_before_0_22_spells_it_the_models_s() -> None:
@@ -233,15 +272,17 @@ def test_every_fix_that_makes_it_start() -> None:
     # 6,071,226,974.32 B (5.65 GiB) < the 8 GiB one request needs.
     plan = make_plan(QWEN3_32B, model={"max_model_len": 32_768})
     assert plan.memory.stage.kv_cache == pytest.approx(6_071_226_974.32, abs=1e-2)
+    # one GPU, most KV tokens first; then 2 GPUs alone; then the longest length on one
     assert recs(plan) == [
-        ("hardware.gpus", 2),
-        ("model.kv_cache_dtype", "fp8"),
-        ("model.max_model_len", 22_528),  # (6,071,226,974.32 − 4 MiB) // 4 MiB = 1,446 × 16
         ("model.quantization", "fp8_per_tensor"),
+        ("model.kv_cache_dtype", "fp8"),
         ("policy.gpu_memory_utilization", 0.95),
+        ("hardware.gpus", 2),
+        ("model.max_model_len", 23_136),  # (6,071,226,974.32 − 4 MiB) // 4 MiB = 1,446 × 16
     ]
-    # no KV tokens to compare with: the fp8 KV fix states the variant's verdict
-    assert rec(plan, "model.kv_cache_dtype").effect.startswith("fits: 5.7 GiB KV, ")
+    assert all(r.starts for r in plan.recommendations)
+    # fp8 KV: 2 MiB blocks, (6,071,226,974.32 − 2 MiB) // 2 MiB = 2,893 blocks × 16 tokens
+    assert rec(plan, "model.kv_cache_dtype").kv_cache_tokens == 46_288 + 16
     # 0.95: ceil(0.95 × 85,018,877,624.32) = 80,767,933,744, 4,250,943,882 B more than at 0.9:
     # KV 10,322,170,856.32 B = 9.61 GiB; 10,322,170,856.32 // 4 MiB = 2,460 blocks × 16
     assert rec(plan, "policy.gpu_memory_utilization").effect == "fits: 9.6 GiB KV, 39,360 tokens"
@@ -264,9 +305,13 @@ def test_a_quantized_catalog_checkpoint_of_the_same_model() -> None:
     variant = rec(plan, "model.id")
     assert variant.value == "cortecs/Meta-Llama-3-70B-Instruct-GPTQ"
     assert variant.reason == "a GPTQ checkpoint of the same model"
-    assert variant.effect.startswith("weights 37.04 GiB; fits: ")
+    assert variant.effect == "fits: 29.6 GiB KV, 96,928 tokens"
+    assert (
+        variant.title
+        == "Use cortecs/Meta-Llama-3-70B-Instruct-GPTQ (fits: 29.6 GiB KV, 96,928 tokens)"
+    )
     applied = make_plan("cortecs/Meta-Llama-3-70B-Instruct-GPTQ")
-    assert applied.fits
+    assert applied.fits and applied.memory.kv_tokens == 96_928
     assert f"{applied.memory.stage.weights / GIB:.2f}" == "37.04"
 
 
@@ -280,7 +325,7 @@ def test_a_fine_tune_of_the_same_architecture_is_not_offered_as_a_quantized_copy
 
 
 def test_quantized_of_strips_the_org_and_the_quantization_suffixes() -> None:
-    from vllm_wizard.planning.recommend import quantized_of
+    from vllm_wizard.models.variants import quantized_of
 
     assert quantized_of("cortecs/Meta-Llama-3-70B-Instruct-GPTQ") == "meta-llama-3-70b-instruct"
     assert quantized_of("neuralmagic/Qwen2.5-7B-FP8-dynamic") == "qwen2.5-7b"
@@ -300,7 +345,7 @@ def test_start_up_free_memory_refusal_offers_utilization_0_9() -> None:
     assert finding.data == {
         "fixes": [
             {
-                "title": "Set gpu_memory_utilization: 0.9",
+                "title": "Set gpu_memory_utilization: 0.9 (fits: 53.0 GiB KV, 434,064 tokens)",
                 "edits": [{"path": ["policy", "gpu_memory_utilization"], "value": 0.9}],
                 "preferred": True,
                 "remove": False,
@@ -373,39 +418,33 @@ def test_cuda_graphs_outside_a_tight_budget_are_a_warning() -> None:
     )
 
 
+def test_the_cuda_graph_warning_counts_the_larger_reserve_of_tensor_parallelism() -> None:
+    # tp 2 on vLLM 0.19: 1.15 GiB of graphs per GPU outside the budget; 0.97 leaves 2.38 GiB,
+    # 0.83 once the 1.55 GiB that is in use before the snapshot with tp is counted (0.61 at
+    # tp 1 would leave 1.77 GiB and no warning, beside a medium OOM risk for the same reason)
+    plan = make_plan(
+        vllm_version="0.19.0",
+        hardware={"gpus": 2, "tp_size": 2},
+        policy={"gpu_memory_utilization": 0.97},
+    )
+    assert plan.oom_risk == "medium"
+    [finding] = [f for f in plan.findings if f.code is Code.CUDA_GRAPH_RISK]
+    assert "than the 0.83 GiB gpu_memory_utilization leaves free" in finding.message
+
+
 def test_recommend_and_feasibility_are_callable_on_their_own() -> None:
     # the plan's own pieces, re-run: same recommendations, same findings
+    from vllm_wizard.engine import plan_options
     from vllm_wizard.planning.findings import Findings
-    from vllm_wizard.planning.memory import ModelInputs
-    from vllm_wizard.planning.plan import PlanContext, _gpu_inputs
+    from vllm_wizard.planning.plan import plan_core
 
     plan = make_plan(workload={"concurrency": 600})
-    context = PlanContext(
-        ModelInputs(plan.arch, plan.model.params_total, None),
-        _gpu_inputs(plan.gpu),
-        _workload(plan),
-        plan.rules,
-    )
-    again, fixes = recommend(plan.profile, context, plan.setup, plan.memory, plan.tp_chosen)
-    assert tuple(again) == plan.recommendations
+    core = plan_core(plan.profile, plan.model, plan.gpu)
+    advice = recommend(core, plan_options(plan.model, plan.gpu), plan_core)
+    assert advice.recommendations == plan.recommendations
     findings = Findings()
-    feasibility_findings(
-        plan.profile, plan.model, plan.gpu, plan.setup, plan.memory, fixes, findings, plan.rules
-    )
+    feasibility_findings(core, advice, findings)
     assert [f.code for f in findings.items] == [Code.DOES_NOT_FIT]
-    assert fixes.concurrency is not None and fixes.concurrency.edits == (
+    assert advice.fixes.concurrency is not None and advice.fixes.concurrency.edits == (
         (("workload", "concurrency"), 482),
-    )
-
-
-def _workload(plan: Plan) -> Any:
-    from vllm_wizard.planning.memory import Workload
-
-    load, policy = plan.profile.workload, plan.profile.policy
-    return Workload(
-        load.concurrency,
-        load.prompt_tokens,
-        load.gen_tokens,
-        policy.fragmentation_factor,
-        policy.headroom_gb,
     )

@@ -267,3 +267,24 @@ def test_fp8_kv_cache_without_fp8_tensor_cores_is_a_warning() -> None:
     on_h100 = Findings()
     check_kv_cache_dtype(profile, "bfloat16", gpu("H100 SXM"), on_h100)
     assert on_h100.items == []
+
+
+BNB = "unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit"
+"""Planned as Llama-3.1-8B-Instruct with a bitsandbytes quantization_config (models/derived)."""
+
+
+def test_a_bitsandbytes_checkpoint_does_not_start_on_a_vllm_without_the_method() -> None:
+    # The 0.28.0 wheel has no model_executor/layers/quantization/bitsandbytes.py (0.27.0 has),
+    # and `_verify_quantization` (config/model.py) then raises "Unknown quantization method".
+    plan = make_plan(BNB, "RTX 4090", model={"max_model_len": 8192})
+    assert plan.memory.starts and not plan.starts
+    [finding] = [f for f in plan.findings if f.code is Code.QUANTIZATION]
+    assert finding.is_error and finding.fields == (MODEL_FIELD,)
+    assert 'Unknown quantization method: bitsandbytes"' in finding.message
+    assert "vLLM 0.33.0 no longer has that method" in finding.message
+
+
+def test_a_bitsandbytes_checkpoint_starts_on_the_last_vllm_with_the_method() -> None:
+    plan = make_plan(BNB, "RTX 4090", vllm_version="0.27.0", model={"max_model_len": 8192})
+    assert plan.starts
+    assert not [f for f in plan.findings if f.code is Code.QUANTIZATION]

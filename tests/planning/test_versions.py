@@ -66,30 +66,64 @@ def test_exact_and_newer_than_known() -> None:
 
 
 # Each switch: the last known release without it, then the first with it (DESIGN §3 and the
-# research notes' §11 table, read from the wheels).
+# research notes' §11 table, read from the wheels), and the first release without it again for
+# the V1 runner's windows (its lean sampler warm-up and larger non-torch memory, from the 0.19
+# H100 logs in tests/accuracy, end with Model Runner V2 at 0.29).
 SWITCHES = [
-    ("budget_ceil", "0.11.0", "0.14.0"),
-    ("auto_max_model_len", "0.11.0", "0.14.0"),
-    ("full_and_piecewise_graphs", "0.10.1", "0.11.0"),
-    ("capture_stride_16", "0.10.1", "0.11.0"),
-    ("pp_checked_per_stage", "0.14.0", "0.17.0"),
-    ("performance_mode", "0.14.0", "0.17.0"),
-    ("cuda_graph_in_budget", "0.19.0", "0.20.0"),
-    ("tokens_from_concurrency", "0.21.0", "0.22.0"),
-    ("async_in_flight", "0.24.0", "0.26.0"),
-    ("batch_tier_160", "0.27.0", "0.28.0"),
-    ("model_runner_v2", "0.28.0", "0.29.0"),
-    ("null_block_reserved", "0.28.0", "0.29.0"),
-    ("online_fp8_per_tensor", "0.30.0", "0.32.0"),
+    ("budget_ceil", "0.11.0", "0.14.0", None),
+    ("auto_max_model_len", "0.11.0", "0.14.0", None),
+    ("full_and_piecewise_graphs", "0.10.1", "0.11.0", None),
+    ("capture_stride_16", "0.10.1", "0.11.0", None),
+    ("pp_checked_per_stage", "0.14.0", "0.17.0", None),
+    ("performance_mode", "0.14.0", "0.17.0", None),
+    ("cuda_graph_in_budget", "0.19.0", "0.20.0", None),
+    ("tokens_from_concurrency", "0.21.0", "0.22.0", None),
+    ("async_in_flight", "0.24.0", "0.26.0", None),
+    ("batch_tier_160", "0.27.0", "0.28.0", None),
+    ("model_runner_v2", "0.28.0", "0.29.0", None),
+    ("null_block_reserved", "0.28.0", "0.29.0", None),
+    ("online_fp8_per_tensor", "0.30.0", "0.32.0", None),
+    ("lean_v1_sampler", "0.14.0", "0.17.0", "0.29.0"),
+    ("larger_non_torch_tp", "0.14.0", "0.17.0", None),
+    ("fi_allreduce_fusion", "0.14.0", "0.17.0", None),
+    ("fi_standalone_allreduce", "0.28.0", "0.29.0", None),
+    ("fi_mnnvl_first", "0.24.0", "0.26.0", None),
 ]
 
 
-@pytest.mark.parametrize(("switch", "before", "since"), SWITCHES, ids=[s[0] for s in SWITCHES])
-def test_each_rule_switches_on_at_its_release(switch: str, before: str, since: str) -> None:
+# Switches whose window closes before 0.28: (switch, last without, first with, first without)
+WINDOWS = [
+    ("larger_non_torch_tp1", "0.17.0", "0.18.0", "0.27.0"),
+    ("fi_fusion_single_stage_only", "0.14.0", "0.17.0", "0.21.0"),
+    ("fi_buffers_multicast_granular", "0.14.0", "0.17.0", "0.27.0"),
+]
+
+
+@pytest.mark.parametrize(
+    ("switch", "before", "since", "until"), WINDOWS, ids=[w[0] for w in WINDOWS]
+)
+def test_each_window_opens_and_closes(switch: str, before: str, since: str, until: str) -> None:
     assert getattr(rules_for(before), switch) is False
     assert getattr(rules_for(since), switch) is True
-    assert getattr(rules_for("0.33.0"), switch) is True
+    assert getattr(rules_for(until), switch) is False
+    assert getattr(rules_for("0.33.0"), switch) is False
+
+
+@pytest.mark.parametrize(
+    ("switch", "before", "since", "until"), SWITCHES, ids=[s[0] for s in SWITCHES]
+)
+def test_each_rule_switches_on_at_its_release(
+    switch: str, before: str, since: str, until: str | None
+) -> None:
+    assert getattr(rules_for(before), switch) is False
+    assert getattr(rules_for(since), switch) is True
     assert getattr(rules_for("0.10.1"), switch) is False
+    if until is None:
+        assert getattr(rules_for("0.33.0"), switch) is True
+    else:
+        assert getattr(rules_for("0.28.0"), switch) is True
+        assert getattr(rules_for(until), switch) is False
+        assert getattr(rules_for("0.33.0"), switch) is False
 
 
 def test_a_release_between_two_known_ones_gets_the_older_rules() -> None:

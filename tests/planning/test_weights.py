@@ -54,6 +54,25 @@ def test_llama_8b_bf16_on_one_gpu_matches_vllms_log() -> None:
     assert result.how == "8,030,261,248 parameters × 2 bytes (bfloat16)"
 
 
+def test_gemma3_keeps_a_rotary_cache_per_layer_type() -> None:
+    # vLLM builds the global layers' linear rope (factor 8) over 131,072 × 8 positions and the
+    # sliding layers' default rope over 131,072: 9 × 131,072 × 256 × 2 B = 603,979,776 B. The
+    # 0.19 H100 logs print 8.58 / 23.31 / 51.45 GiB for gemma-3-4b/12b/27b-it; one 131,072
+    # cache would leave the 4B 0.5 GiB short.
+    model = resolved("google/gemma-3-4b-it")
+    assert model.arch.rope_cache_positions == 9 * 131_072
+    four_b = weights("google/gemma-3-4b-it").bytes_per_gpu
+    assert four_b == model.params_total * 2 + 603_979_776
+    assert abs(four_b / 2**30 - 8.58) < 0.02
+    # Gemma 3 27B: head_dim 128, so half the bytes per position
+    big = weights("google/gemma-3-27b-it")
+    assert big.bytes_per_gpu == resolved("google/gemma-3-27b-it").params_total * 2 + (
+        9 * 131_072 * 128 * 2
+    )
+    # Gemma 2 has a single rope: nothing changes
+    assert resolved("google/gemma-2-9b-it").arch.rope_cache_positions == 0
+
+
 def test_float32_doubles_the_bytes_and_the_rotary_cache() -> None:
     # 8,030,261,248 × 4 + 131,072 × 128 × 4 = 32,121,044,992 + 67,108,864
     assert weights(LLAMA_8B, dtype="float32").bytes_per_gpu == 32_188_153_856
@@ -200,3 +219,59 @@ def test_mla_rotary_cache_uses_the_rope_head_dim() -> None:
     # 1,854,239,744 in bf16, the rest 1 B; rotary 163,840 positions × qk_rope_head_dim 64 × 2 B
     result = weights("deepseek-ai/DeepSeek-V3", method="fp8")
     assert result.bytes_per_gpu == 669_145_760_256 + 3_708_479_488 + 163_840 * 64 * 2
+
+
+def test_deepseek_v32_indexer_is_replicated_on_every_tp_rank() -> None:
+    # 61 layers × 13,959,424 indexer parameters (deepseek_v2.py Indexer: ReplicatedLinear and
+    # disable_tp) = 851,524,864 × 2 B in bf16 on every GPU, where the rest is split by tp: at
+    # tp 8 each GPU holds 7/8 of them more than an even split gives.
+    one = weights("deepseek-ai/DeepSeek-V3.2")
+    eight = weights("deepseek-ai/DeepSeek-V3.2", tp=8)
+    rope = 163_840 * 64 * 2
+    replicated = 851_524_864 * 2
+    assert eight.bytes_per_gpu == pytest.approx(
+        (one.bytes_per_gpu - rope) / 8 + replicated * 7 / 8 + rope
+    )
+    assert eight.total_bytes == pytest.approx(one.total_bytes - rope + 8 * rope + 7 * replicated)
+
+
+def _bnb_llama(quantization_config: dict[str, object]) -> WeightsEstimate:
+    """Llama-3.1-8B with a bitsandbytes quantization_config as transformers saves it."""
+    from vllm_wizard.catalog.models import catalog_model
+    from vllm_wizard.models.arch import arch_from_config
+
+    model = catalog_model(LLAMA_8B)
+    assert model is not None
+    config = {**model.config, "quantization_config": quantization_config}
+    return estimate_weights(
+        arch_from_config(config),
+        params_total=LLAMA_8B_PARAMS,
+        params_by_dtype=None,
+        dtype="bfloat16",
+        method="bitsandbytes",
+        tp=1,
+        pp=1,
+    )
+
+
+def test_bitsandbytes_4bit_packs_two_weights_per_byte_plus_block_scales() -> None:
+    # vLLM ≤ 0.27 (bitsandbytes.py create_qweight_for_4bit: input × output // 2 uint8) with a
+    # QuantState per weight. The 6,979,321,856 linear parameters of Llama-3.1-8B; embedding,
+    # lm_head and norms (1,050,939,392) stay bf16 (not LinearBase); + the rotary cache.
+    # Double quantization (uint8 absmax per 64, fp32 per 256 absmax): 0.5 + 1/64 + 4/16,384
+    # = 2,113/4,096 B → 3,600,416,768 + 2,101,878,784 + 33,554,432
+    nested = _bnb_llama(
+        {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_use_double_quant": True}
+    )
+    assert nested.bytes_per_gpu == 5_735_849_984
+    # fp32 absmax per 64: 0.5 + 4/64 = 9/16 B → 3,925,868,544 + 2,101,878,784 + 33,554,432
+    plain = _bnb_llama({"quant_method": "bitsandbytes", "load_in_4bit": True})
+    assert plain.bytes_per_gpu == 6_061_301_760
+    # 8-bit: one byte per linear weight, as fp8
+    eight = _bnb_llama({"quant_method": "bitsandbytes", "load_in_8bit": True})
+    assert eight.bytes_per_gpu == 9_114_755_072
+
+
+def test_bitsandbytes_on_the_fly_is_4bit_nf4_with_double_quantization() -> None:
+    # bitsandbytes_loader.py: quantize_4bit(..., compress_statistics=True, quant_type="nf4")
+    assert weights(LLAMA_8B, method="bitsandbytes").bytes_per_gpu == 5_735_849_984

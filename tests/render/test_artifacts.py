@@ -41,7 +41,7 @@ AMD = "model:\n  id: meta-llama/Llama-3.1-8B-Instruct\nhardware:\n  gpu_name: MI
 
 
 def test_names_order_and_executables(make_plan: PlanMaker) -> None:
-    rendered = artifacts(make_plan(SAMPLE), ALL, infeasible_banner=None)
+    rendered = artifacts(make_plan(SAMPLE), ALL, infeasible_banner=None, diagnostics=())
     assert [(name, a.executable) for name, a in rendered.files.items()] == [
         ("serve_command.sh", True),
         ("profile.yaml", False),
@@ -55,13 +55,13 @@ def test_names_order_and_executables(make_plan: PlanMaker) -> None:
 
 def test_plan_json_always_and_targets_once(make_plan: PlanMaker) -> None:
     plan = make_plan(SAMPLE)
-    assert list(artifacts(plan, [], infeasible_banner=None).files) == [PLAN_JSON]
-    twice = artifacts(plan, ["docker", "command", "docker"], infeasible_banner=None)
+    assert list(artifacts(plan, [], infeasible_banner=None, diagnostics=()).files) == [PLAN_JSON]
+    twice = artifacts(plan, ["docker", "command", "docker"], infeasible_banner=None, diagnostics=())
     assert list(twice.files) == ["docker_run.sh", "serve_command.sh", PLAN_JSON]
 
 
 def test_multi_node_skips_compose_with_the_reason(make_plan: PlanMaker) -> None:
-    rendered = artifacts(make_plan(MULTI_NODE), ALL, infeasible_banner=None)
+    rendered = artifacts(make_plan(MULTI_NODE), ALL, infeasible_banner=None, diagnostics=())
     assert "docker-compose.yaml" not in rendered.files
     assert list(rendered.skipped) == ["docker-compose.yaml"]
     assert rendered.skipped["docker-compose.yaml"].startswith(
@@ -80,7 +80,7 @@ def test_a_plan_that_does_not_start_says_so_in_every_file(make_plan: PlanMaker) 
     plan = make_plan(DOES_NOT_START)
     assert not plan.starts
     banner = does_not_start_banner(plan)
-    rendered = artifacts(plan, ALL, infeasible_banner=banner)
+    rendered = artifacts(plan, ALL, infeasible_banner=banner, diagnostics=())
     for name, artifact in rendered.files.items():
         if name == PLAN_JSON:
             data = json.loads(artifact.content)
@@ -96,12 +96,12 @@ def test_a_plan_that_does_not_start_says_so_in_every_file(make_plan: PlanMaker) 
 
 
 def test_no_banner_when_it_starts(make_plan: PlanMaker) -> None:
-    rendered = artifacts(make_plan(SAMPLE), ALL, infeasible_banner=None)
+    rendered = artifacts(make_plan(SAMPLE), ALL, infeasible_banner=None, diagnostics=())
     assert not any("NOT start" in a.content for a in rendered.files.values())
 
 
 def test_amd_gpus_get_a_warning_and_valid_files(make_plan: PlanMaker, tmp_path: Path) -> None:
-    rendered = artifacts(make_plan(AMD), ALL, infeasible_banner=None)
+    rendered = artifacts(make_plan(AMD), ALL, infeasible_banner=None, diagnostics=())
     assert rendered.warnings == (
         "MI300X is an AMD GPU: these files target NVIDIA GPUs and the vllm/vllm-openai CUDA"
         " image; serve with a ROCm build of vLLM instead.",
@@ -126,14 +126,16 @@ def test_amd_gpus_get_a_warning_and_valid_files(make_plan: PlanMaker, tmp_path: 
 
 def test_rendering_does_no_io(make_plan: PlanMaker, monkeypatch: pytest.MonkeyPatch) -> None:
     plan = make_plan(SAMPLE)
-    expected = artifacts(plan, ALL, infeasible_banner=None)  # warms the flag-table cache
+    expected = artifacts(
+        plan, ALL, infeasible_banner=None, diagnostics=()
+    )  # warms the flag-table cache
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError(f"I/O during rendering: {args!r}")
 
     monkeypatch.setattr(builtins, "open", refuse)
     monkeypatch.setattr(os, "open", refuse)
-    assert artifacts(plan, ALL, infeasible_banner=None) == expected
+    assert artifacts(plan, ALL, infeasible_banner=None, diagnostics=()) == expected
 
 
 # ----------------------------------------------------------------------------- goldens
@@ -148,7 +150,7 @@ def render_example(path: Path) -> Artifacts:
     assert analysis.plan is not None, f"{path.name}: no plan (examples must name their GPU)"
     plan = analysis.plan
     banner = None if plan.starts else does_not_start_banner(plan)
-    return artifacts(plan, ALL, infeasible_banner=banner)
+    return artifacts(plan, ALL, infeasible_banner=banner, diagnostics=analysis.diagnostics)
 
 
 def golden_files(rendered: Artifacts) -> dict[str, str]:

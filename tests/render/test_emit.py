@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -176,3 +179,128 @@ def test_output_folder_precedence(tmp_path: Path) -> None:
     home = resolve_output_dir("~/x", profile_dir, None, None)
     assert home == Path.home() / "x"
     assert resolve_output_dir("", profile_dir, None, "") == profile_dir / "deploy"
+
+
+# ----------------------------------------------------------------------------- the set as one
+
+OLD = {"serve_command.sh": "old serve\n", "plan.json": "old plan\n"}
+NEW = {
+    "serve_command.sh": Artifact("new serve\n", True),
+    "plan.json": Artifact("new plan\n", False),
+    "docker_run.sh": Artifact("new docker\n", True),
+}
+
+
+def _old_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    for name, text in OLD.items():
+        (folder / name).write_text(text)
+    (folder / "serve_command.sh").chmod(0o751)
+    return folder
+
+
+def _fail_rename(monkeypatch: pytest.MonkeyPatch, number: int, error: BaseException) -> None:
+    """Make the `number`-th os.replace (1-based) raise `error`; the others work."""
+    real = os.replace
+    calls = {"n": 0}
+
+    def replace(src: Any, dst: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == number:
+            raise error
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def _state(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_a_failed_rename_puts_the_old_set_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: int
+) -> None:
+    folder = _old_folder(tmp_path)
+    _fail_rename(monkeypatch, number, OSError(28, "No space left on device"))
+    with pytest.raises(OutputDirError) as caught:
+        write_artifacts(folder, NEW, force=True)
+    failed = list(NEW)[number - 1]
+    assert str(caught.value) == (
+        f"cannot write {folder / failed}: No space left on device; no file was changed"
+    )
+    # the old files with their modes, no new file, no temporary file
+    assert _state(folder) == {"plan.json": "old plan\n", "serve_command.sh": "old serve\n"}
+    assert stat.S_IMODE((folder / "serve_command.sh").stat().st_mode) == 0o751
+
+
+def test_an_interrupt_between_renames_puts_the_old_set_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _old_folder(tmp_path)
+    _fail_rename(monkeypatch, 3, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        write_artifacts(folder, NEW, force=True)
+    assert _state(folder) == {"plan.json": "old plan\n", "serve_command.sh": "old serve\n"}
+
+
+def test_a_failure_while_staging_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _old_folder(tmp_path)
+    real = tempfile.mkstemp
+    made: list[str] = []
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if len(made) == 2:
+            raise OSError(122, "Disk quota exceeded")
+        fd, name = real(*args, **kwargs)
+        made.append(name)
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    with pytest.raises(OutputDirError) as caught:
+        write_artifacts(folder, NEW, force=True)
+    assert str(caught.value) == (
+        f"cannot write {folder / 'docker_run.sh'}: Disk quota exceeded; no file was changed"
+    )
+    assert _state(folder) == {"plan.json": "old plan\n", "serve_command.sh": "old serve\n"}
+
+
+def test_a_symlink_is_put_back_as_a_symlink(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _old_folder(tmp_path)
+    (tmp_path / "mine.json").write_text("mine\n")
+    (folder / "plan.json").unlink()
+    (folder / "plan.json").symlink_to(tmp_path / "mine.json")
+    _fail_rename(monkeypatch, 3, OSError(5, "Input/output error"))
+    with pytest.raises(OutputDirError):
+        write_artifacts(folder, NEW, force=True)
+    assert (folder / "plan.json").readlink() == tmp_path / "mine.json"
+    assert sorted(p.name for p in folder.iterdir()) == ["plan.json", "serve_command.sh"]
+
+
+def test_a_killed_runs_temporary_files_are_removed(tmp_path: Path) -> None:
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    stale = folder / ".serve_command.sh.k3x_9a0q.tmp"  # mkstemp's name; a kill -9 left it
+    fresh = folder / ".plan.json.abcdefgh.tmp"  # another run's file, in flight
+    others = [
+        folder / ".notes.txt.abcdefgh.tmp",  # not a file we write
+        folder / ".serve_command.sh.tmp",  # not mkstemp's pattern
+        folder / "keep.tmp",
+    ]
+    for path in [stale, fresh, *others]:
+        path.write_text("partial")
+    old = time.time() - 120
+    for path in [stale, *others]:
+        os.utime(path, (old, old))
+    write_artifacts(folder, FILES, force=False)
+    assert not stale.exists()
+    assert fresh.exists() and all(p.exists() for p in others)
+    # a later run, once it is stale too
+    os.utime(fresh, (old, old))
+    write_artifacts(folder, FILES, force=False)
+    assert not fresh.exists()

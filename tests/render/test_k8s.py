@@ -12,10 +12,12 @@ import pytest
 import yaml
 
 from render_testing import (
+    CHART_ENV,
     CHART_SCHEMA,
     MULTI_NODE,
     NASTY,
     SAMPLE,
+    kubernetes_expand,
     local_model,
     normalized_config,
     parse_argv,
@@ -67,7 +69,12 @@ def helm_quote(value: Any) -> str:
 
 def chart_argv(values: dict[str, Any], *, ray: bool = False) -> list[str]:
     """What follows `vllm serve` in the container the chart starts (vllm-stack 0.1.12:
-    templates/deployment-vllm-multi.yaml, or ray-cluster.yaml's start script)."""
+    templates/deployment-vllm-multi.yaml, or ray-cluster.yaml's start script), after
+    Kubernetes expanded `$(VAR)` in it."""
+    return [kubernetes_expand(word, CHART_ENV) for word in _chart_words(values, ray=ray)]
+
+
+def _chart_words(values: dict[str, Any], *, ray: bool) -> list[str]:
     engine = values["servingEngineSpec"]
     spec = engine["modelSpec"][0]
     words = [
@@ -242,9 +249,38 @@ def test_nasty_values_stay_literal(make_plan: PlanMaker, tmp_path: Path) -> None
     rendered = k8s_values_yaml(plan)
     comments = [line for line in rendered.splitlines() if "touch pwned4" in line]
     assert [line.startswith("# Values for") for line in comments] == [True, False, False]
-    spec = yaml.safe_load(rendered)["servingEngineSpec"]["modelSpec"][0]
-    assert spec["modelURL"] == NASTY
-    assert spec["vllmConfig"]["extraArgs"] == ["--chat-template", NASTY]
+    values = yaml.safe_load(rendered)
+    spec = values["servingEngineSpec"]["modelSpec"][0]
+    escaped = NASTY.replace("$", "$$")  # Kubernetes' escape: the pod gets NASTY
+    assert spec["modelURL"] == escaped
+    assert spec["vllmConfig"]["extraArgs"] == ["--chat-template", escaped]
+    argv = chart_argv(values)
+    assert (argv[0], argv[argv.index("--chat-template") + 1]) == (NASTY, NASTY)
+
+
+@pytest.mark.parametrize(
+    "value", ["$(HF_TOKEN)", "a$$(POD_IP)b", "$(", "cost: $5", "$(UNDEFINED)", "x$"]
+)
+def test_kubernetes_does_not_expand_values(
+    make_plan: PlanMaker, chart_schema: dict[str, Any], tmp_path: Path, value: str
+) -> None:
+    # `$(HF_TOKEN)` in a flag would put the token's value on the command line
+    from jsonschema import Draft202012Validator
+
+    name = local_model(tmp_path, f"model{value}")
+    text = (
+        f"model:\n  id: {yaml_str(name)}\nhardware:\n  gpu_name: H100 SXM\n"
+        f"outputs:\n  vllm_args:\n    served_model_name: [{yaml_str(value)}]\n"
+    )
+    plan = make_plan(text, tmp_path)
+    values = values_of(plan)
+    assert list(Draft202012Validator(chart_schema).iter_errors(values)) == []
+    argv = chart_argv(values)
+    assert argv[0] == f"model{value}"
+    assert argv[argv.index("--served-model-name") + 1] == value
+    assert CHART_ENV["HF_TOKEN"] not in " ".join(argv)
+    table = flag_table(plan.rules.requested)
+    assert parse_argv(argv, table) == expected_config(plan)
 
 
 def test_ray_refuses_what_its_start_script_would_run(make_plan: PlanMaker) -> None:

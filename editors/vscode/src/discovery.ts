@@ -1,8 +1,14 @@
 // Finding the vllm-wizard language server. Pure: the process runner and the log are
 // injected, so this module runs (and is tested) without VS Code.
 
-/** Where a candidate came from, in the order they are tried. */
-export type CandidateSource = 'setting' | 'python' | 'path';
+/**
+ * Where a candidate came from, in the order they are tried: the setting, the interpreter selected
+ * in the Python extension, `vllm-wizard` and then `python3 -m vllm_wizard` on the extension host's
+ * PATH, and the same two on the PATH of the user's login shell. A remote extension host (Remote-SSH,
+ * code-server) is started without the user's shell profile, so a venv or ~/.local/bin that the
+ * profile puts on PATH is missing from the host's own PATH.
+ */
+export type CandidateSource = 'setting' | 'python' | 'path' | 'path-python' | 'login-shell' | 'login-shell-python';
 
 export interface ServerCandidate {
   source: CandidateSource;
@@ -13,6 +19,8 @@ export interface ServerCandidate {
   args: string[];
   /** Arguments that make it print its version and exit. */
   versionArgs: string[];
+  /** Environment entries to set for the version check and the server (the login shell's PATH). */
+  env?: Record<string, string>;
 }
 
 export interface FoundServer extends ServerCandidate {
@@ -31,6 +39,12 @@ export interface DiscoveryInput {
   home?: string;
   /** Used to expand `${workspaceFolder}` in serverPath. */
   workspaceFolder?: string;
+  /** The extension host's PATH; a login-shell PATH equal to it adds nothing to try. */
+  path?: string;
+  /** The PATH of the user's login shell, asked only when nothing else worked (it starts a shell). */
+  loginShellPath?: () => Promise<string | undefined>;
+  /** `python3` on PATH, or `python` where that is its name (Windows). */
+  python3?: string;
 }
 
 export interface RunResult {
@@ -43,8 +57,13 @@ export interface RunResult {
   timedOut?: boolean;
 }
 
-/** Runs `command args` and resolves (never rejects) with what happened. */
-export type Runner = (command: string, args: readonly string[], timeoutMs: number) => Promise<RunResult>;
+/** Runs `command args` (with `env` over the host's environment) and resolves, never rejects. */
+export type Runner = (
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+  env?: Record<string, string>,
+) => Promise<RunResult>;
 
 export type Logger = (line: string) => void;
 
@@ -67,6 +86,53 @@ export const INSTALL_COMMAND = 'pip install vllm-wizard';
 export const EXECUTABLE = 'vllm-wizard';
 export const PYTHON_MODULE = 'vllm_wizard';
 export const SERVER_ARGS: readonly string[] = ['lsp', '--stdio'];
+/** Printed before `env` by the login shell, so that what its profile prints can be told apart. */
+export const ENV_MARKER = '__VLLM_WIZARD_ENV__';
+
+/** The login shell command that prints the environment a user's terminal has. */
+export function loginShellCommand(shell: string): { command: string; args: string[] } {
+  return { command: shell, args: ['-l', '-c', `echo ${ENV_MARKER}; env`] };
+}
+
+/** PATH from the output of `loginShellCommand` (whatever the profile printed before is skipped). */
+export function parseLoginShellPath(stdout: string): string | undefined {
+  const lines = stdout.split(/\r?\n/);
+  const start = lines.lastIndexOf(ENV_MARKER);
+  if (start < 0) {
+    return undefined;
+  }
+  const entry = lines.slice(start + 1).find((line) => line.startsWith('PATH='));
+  const path = entry?.slice('PATH='.length).trim();
+  return path ? path : undefined;
+}
+
+/** The candidates that run from a PATH: `vllm-wizard`, then `python3 -m vllm_wizard`. */
+function pathCandidates(
+  python3: string,
+  where: 'path' | 'login-shell',
+  env?: Record<string, string>,
+): ServerCandidate[] {
+  const on = where === 'path' ? 'on PATH' : "on your login shell's PATH";
+  const environment = env !== undefined ? { env } : {};
+  return [
+    {
+      source: where,
+      label: `${EXECUTABLE} ${on}`,
+      command: EXECUTABLE,
+      args: [...SERVER_ARGS],
+      versionArgs: ['--version'],
+      ...environment,
+    },
+    {
+      source: where === 'path' ? 'path-python' : 'login-shell-python',
+      label: `${python3} -m ${PYTHON_MODULE} ${on}`,
+      command: python3,
+      args: ['-m', PYTHON_MODULE, ...SERVER_ARGS],
+      versionArgs: ['-m', PYTHON_MODULE, '--version'],
+      ...environment,
+    },
+  ];
+}
 
 /** Expands `~`, `${userHome}` and `${workspaceFolder}` in a configured path. */
 export function expandPath(raw: string, home?: string, workspaceFolder?: string): string {
@@ -124,13 +190,10 @@ export function serverCandidates(input: DiscoveryInput): { candidates: ServerCan
     notes.push(`No Python interpreter from the Python extension; skipping python -m ${PYTHON_MODULE}.`);
   }
 
-  candidates.push({
-    source: 'path',
-    label: `${EXECUTABLE} on PATH`,
-    command: EXECUTABLE,
-    args: [...SERVER_ARGS],
-    versionArgs: ['--version'],
-  });
+  const onPath = pathCandidates(input.python3 ?? 'python3', 'path');
+  // `python -m` puts the working directory (the workspace folder) first on sys.path: a
+  // `vllm_wizard` folder in an untrusted workspace would run instead of the installed package.
+  candidates.push(...(input.trusted ? onPath : onPath.filter((candidate) => candidate.source === 'path')));
 
   return { candidates, notes };
 }
@@ -164,7 +227,48 @@ export function describeFailure(result: RunResult, timeoutMs: number): string {
   return output !== '' ? `${status}: ${output}` : status;
 }
 
-/** Tries each candidate's version check in order; the first that exits 0 wins. Logs every attempt. */
+async function tryCandidate(candidate: ServerCandidate, run: Runner, log: Logger, timeoutMs: number): Promise<Attempt> {
+  log(`Trying ${candidate.label}: ${commandLine(candidate.command, candidate.versionArgs)}`);
+  let result: RunResult;
+  try {
+    result = await run(candidate.command, candidate.versionArgs, timeoutMs, candidate.env);
+  } catch (err) {
+    result = { exitCode: null, stdout: '', stderr: '', error: err instanceof Error ? err.message : String(err) };
+  }
+  if (result.exitCode === 0 && !result.timedOut) {
+    const version = firstLine(result.stdout) || firstLine(result.stderr) || 'unknown version';
+    log(`  found ${version}; starting ${commandLine(candidate.command, candidate.args)}`);
+    return { candidate, ok: true, detail: version };
+  }
+  const detail = describeFailure(result, timeoutMs);
+  log(`  failed: ${detail}`);
+  return { candidate, ok: false, detail };
+}
+
+/** The login shell's candidates, when its PATH differs from the host's; [] otherwise. */
+async function loginShellCandidates(input: DiscoveryInput, log: Logger): Promise<ServerCandidate[]> {
+  if (input.loginShellPath === undefined || !input.trusted) {
+    return [];
+  }
+  let path: string | undefined;
+  try {
+    path = await input.loginShellPath();
+  } catch (err) {
+    log(`Could not read your login shell's PATH: ${err instanceof Error ? err.message : String(err)}`);
+    return [];
+  }
+  if (path === undefined || path === input.path) {
+    log(path === undefined ? "Could not read your login shell's PATH." : "Your login shell's PATH is the same.");
+    return [];
+  }
+  log(`Your login shell's PATH differs from the extension host's: ${path}`);
+  return pathCandidates(input.python3 ?? 'python3', 'login-shell', { PATH: path });
+}
+
+/**
+ * Tries each candidate's version check in order; the first that exits 0 wins. Logs every attempt.
+ * The login shell is asked for its PATH only when every other candidate failed.
+ */
 export async function discoverServer(
   input: DiscoveryInput,
   run: Runner,
@@ -176,23 +280,18 @@ export async function discoverServer(
     log(note);
   }
   const attempts: Attempt[] = [];
-  for (const candidate of candidates) {
-    log(`Trying ${candidate.label}: ${commandLine(candidate.command, candidate.versionArgs)}`);
-    let result: RunResult;
-    try {
-      result = await run(candidate.command, candidate.versionArgs, timeoutMs);
-    } catch (err) {
-      result = { exitCode: null, stdout: '', stderr: '', error: err instanceof Error ? err.message : String(err) };
+  let pending = candidates;
+  let askedShell = false;
+  while (pending.length > 0) {
+    for (const candidate of pending) {
+      const attempt = await tryCandidate(candidate, run, log, timeoutMs);
+      attempts.push(attempt);
+      if (attempt.ok) {
+        return { server: { ...candidate, version: attempt.detail }, attempts, notes };
+      }
     }
-    if (result.exitCode === 0 && !result.timedOut) {
-      const version = firstLine(result.stdout) || firstLine(result.stderr) || 'unknown version';
-      attempts.push({ candidate, ok: true, detail: version });
-      log(`  found ${version}; starting ${commandLine(candidate.command, candidate.args)}`);
-      return { server: { ...candidate, version }, attempts, notes };
-    }
-    const detail = describeFailure(result, timeoutMs);
-    attempts.push({ candidate, ok: false, detail });
-    log(`  failed: ${detail}`);
+    pending = askedShell ? [] : await loginShellCandidates(input, log);
+    askedShell = true;
   }
   log(`No vLLM Wizard language server found. Install it with: ${INSTALL_COMMAND}`);
   return { attempts, notes };

@@ -13,9 +13,18 @@ import {
   State,
 } from 'vscode-languageclient/node';
 import { discoverServer, INSTALL_COMMAND, type FoundServer } from './discovery';
+import { showUnsavedPlan } from './plan';
 import { onDidChangeInterpreter, selectedInterpreter } from './python';
-import { processRunner } from './runner';
-import { initializationOptions, RESTART_SETTINGS, SECTION } from './settings';
+import { loginShellPath, processRunner } from './runner';
+import {
+  initializationOptions,
+  RESTART_SETTINGS,
+  SECTION,
+  SERVER_PATH_SETTING,
+  serverPathScope,
+  whereToSetServerPath,
+  type SettingsScope,
+} from './settings';
 import { VERDICT_NOTIFICATION, VerdictStore } from './verdicts';
 
 const CLIENT_ID = 'vllmWizard';
@@ -42,6 +51,18 @@ const DOCUMENT_SELECTOR = [
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Opens `content` in a new untitled editor (not a preview: it must not vanish on the next click). */
+async function openUntitled(content: string, language: string): Promise<void> {
+  const document = await vscode.workspace.openTextDocument({ content, language });
+  await vscode.window.showTextDocument(document, { preview: false });
+}
+
+/** Opens the settings of `scope` at vllmWizard.server.path. */
+async function openSettings(scope: SettingsScope): Promise<void> {
+  // The object form: openRemoteSettings (and the workspace/folder ones) drop a bare string query.
+  await vscode.commands.executeCommand(scope.command, { query: SERVER_PATH_SETTING });
 }
 
 class WizardClient implements vscode.Disposable {
@@ -137,12 +158,25 @@ class WizardClient implements vscode.Disposable {
     const trusted = vscode.workspace.isTrusted;
     log(`Looking for the vLLM Wizard language server${trusted ? '' : ' (restricted mode: untrusted workspace)'}.`);
 
-    const serverPath = vscode.workspace.getConfiguration(SECTION, resource).get<string>('server.path', '');
+    const configuration = vscode.workspace.getConfiguration(SECTION, resource);
+    const serverPath = configuration.get<string>('server.path', '');
+    const remote = vscode.env.remoteName;
+    const scope = serverPathScope(configuration.inspect('server.path'), remote);
     const pythonCommand = await selectedInterpreter(resource, log);
     this.watchInterpreter();
+    const run = processRunner(cwd);
     const found = await discoverServer(
-      { serverPath, trusted, pythonCommand, home: os.homedir(), workspaceFolder: cwd },
-      processRunner(cwd),
+      {
+        serverPath,
+        trusted,
+        pythonCommand,
+        home: os.homedir(),
+        workspaceFolder: cwd,
+        path: process.env.PATH,
+        python3: process.platform === 'win32' ? 'python' : 'python3',
+        loginShellPath: () => loginShellPath(run),
+      },
+      run,
       log,
     );
     if (this.disposed) {
@@ -150,20 +184,22 @@ class WizardClient implements vscode.Disposable {
     }
     this.server = found.server;
     if (found.server === undefined) {
-      void this.reportNotFound();
+      void this.reportNotFound(scope, remote);
       return;
     }
 
     const failedSetting = found.attempts.find((attempt) => attempt.candidate.source === 'setting' && !attempt.ok);
     if (failedSetting !== undefined) {
+      const open = `Open ${scope.name}`;
       void vscode.window
         .showWarningMessage(
-          `vLLM Wizard: ${failedSetting.candidate.label} did not run (${failedSetting.detail}); using ${found.server.label} instead.`,
-          'Open settings',
+          `vLLM Wizard: ${failedSetting.candidate.label} did not run (${failedSetting.detail}); ` +
+            `using ${found.server.label} instead. Change it in the ${scope.name}.`,
+          open,
         )
         .then((choice) => {
-          if (choice === 'Open settings') {
-            void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.server.path`);
+          if (choice === open) {
+            void openSettings(scope);
           }
         });
     }
@@ -171,7 +207,8 @@ class WizardClient implements vscode.Disposable {
     const serverOptions: ServerOptions = {
       command: found.server.command,
       args: found.server.args,
-      options: { cwd, env: { ...process.env } },
+      // The login shell's PATH when the server was found there (also for what the server starts).
+      options: { cwd, env: { ...process.env, ...found.server.env } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENT_SELECTOR,
@@ -181,6 +218,19 @@ class WizardClient implements vscode.Disposable {
       initializationOptions: () => initializationOptions(vscode.workspace.getConfiguration(SECTION)),
       synchronize: { configurationSection: SECTION },
       middleware: {
+        // Every run of the server's showPlan (code lens, code action, palette, status bar) passes
+        // here: a plan the server returned without saving ("Show without saving") is shown.
+        executeCommand: async (command, args, next) => {
+          const result = await next(command, args);
+          if (command === SERVER_COMMANDS.showPlan) {
+            try {
+              await showUnsavedPlan(result, openUntitled);
+            } catch (err) {
+              this.output.error(`Showing the unsaved plan: ${message(err)}`);
+            }
+          }
+          return result;
+        },
         workspace: {
           // Answer workspace/configuration for our section in the same shape as initializationOptions.
           configuration: async (params, token, next) => {
@@ -265,13 +315,15 @@ class WizardClient implements vscode.Disposable {
     this.disposables.push(watch);
   }
 
-  private async reportNotFound(): Promise<void> {
+  private async reportNotFound(scope: SettingsScope, remote: string | undefined): Promise<void> {
     const copy = 'Copy install command';
-    const settings = 'Open settings';
+    const settings = `Open ${scope.name}`;
+    const where = remote !== undefined ? ` on ${remote}` : '';
     const choice = await vscode.window.showErrorMessage(
-      `vLLM Wizard: the language server was not found. Install it with \`${INSTALL_COMMAND}\` ` +
-        '(in the Python environment selected in VS Code, or anywhere on PATH), or set vllmWizard.server.path; ' +
-        'then run "vLLM Wizard: Restart Server". The "vLLM Wizard" output lists what was tried.',
+      `vLLM Wizard: the language server was not found${where}. Install it with \`${INSTALL_COMMAND}\` ` +
+        '(in the Python environment selected in VS Code, or anywhere on PATH), or ' +
+        `${whereToSetServerPath(remote)}; then run "vLLM Wizard: Restart Server". ` +
+        'The "vLLM Wizard" output lists what was tried.',
       copy,
       settings,
     );
@@ -279,7 +331,7 @@ class WizardClient implements vscode.Disposable {
       await vscode.env.clipboard.writeText(INSTALL_COMMAND);
       void vscode.window.showInformationMessage(`Copied "${INSTALL_COMMAND}" to the clipboard.`);
     } else if (choice === settings) {
-      await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.server.path`);
+      await openSettings(scope);
     }
   }
 

@@ -204,12 +204,18 @@ def suggest_gpus(name: str, limit: int = 3) -> list[str]:
     key = normalize_gpu_name(name)
     if not key or limit <= 0:
         return []
+    # Names the typed text begins ("RTX 6000" → RTX PRO 6000 …, RTX 6000 Ada), shortest first
+    # and one board per name before the next, then the closest spellings.
+    longer = sorted((k for k in catalog.by_key if k.startswith(key)), key=len)
     close = difflib.get_close_matches(key, list(catalog.by_key), n=limit * 4, cutoff=0.6)
     names: list[str] = []
-    for match in close:
-        for spec in catalog.by_key[match]:
-            if spec.name not in names:
-                names.append(spec.name)
+    for first_pass in (True, False):
+        for match in [*longer, *close]:
+            for spec in catalog.by_key[match]:
+                if spec.name not in names:
+                    names.append(spec.name)
+                    if first_pass:
+                        break
     return names[:limit]
 
 

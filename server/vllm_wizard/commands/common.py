@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vllm_wizard.engine import EngineContext
-from vllm_wizard.profile.diagnostics import Diagnostic
+from vllm_wizard.engine import Analysis, EngineContext, analyze
+from vllm_wizard.profile.diagnostics import Diagnostic, Severity
 from vllm_wizard.profile.io import decode
 
 if TYPE_CHECKING:
@@ -87,13 +87,30 @@ def read_source(raw: str) -> Source:
     return Source(display, decoded.text, path)
 
 
-def format_diagnostic(display: str, diagnostic: Diagnostic) -> str:
-    """`path:line:col: severity[code] message`, 1-based, code-point columns (like ruff)."""
+NOTED_CODES = frozenset({"unknown-key", "deprecated-alias", "gpu-ambiguous", "model-derived"})
+"""Warnings `plan` and `generate` repeat on standard error (their output is the plan or the
+files, not diagnostics): profile spellings, a GPU name that fits several boards, and a model
+planned as the catalog model its name says it is."""
+
+
+def noted_diagnostics(display: str | None, diagnostics: Iterable[Diagnostic]) -> list[str]:
+    """The NOTED_CODES diagnostics as `format_diagnostic` lines."""
+    return [format_diagnostic(display, d) for d in diagnostics if d.code.value in NOTED_CODES]
+
+
+def format_diagnostic(display: str | None, diagnostic: Diagnostic) -> str:
+    """`path:line:col: severity[code] message`, 1-based, code-point columns (like ruff).
+
+    A finding about a value a flag set names the flag (`--gpu: error[…] …`); with no profile
+    text (`display` None: flags alone) there is no position to give.
+    """
+    body = f"{diagnostic.severity.label}[{diagnostic.code.value}] {diagnostic.message}"
+    if diagnostic.flag is not None:
+        return f"{diagnostic.flag}: {body}"
+    if display is None:
+        return body
     start = diagnostic.range.start
-    return (
-        f"{display}:{start.line + 1}:{start.character + 1}:"
-        f" {diagnostic.severity.label}[{diagnostic.code.value}] {diagnostic.message}"
-    )
+    return f"{display}:{start.line + 1}:{start.character + 1}: {body}"
 
 
 @cache
@@ -121,6 +138,11 @@ def cli_context(base_dir: Path | None, *, offline: bool) -> EngineContext:
         )
 
     return EngineContext(resolve_model=resolve, detect=_detect_once, base_dir=base_dir)
+
+
+def flag_name(dest: str) -> str:
+    """`tensor_parallel_size` → `--tensor-parallel-size` (each override's long spelling)."""
+    return "--" + dest.replace("_", "-")
 
 
 def override_values(args: argparse.Namespace) -> dict[tuple[str, ...], Any]:
@@ -176,6 +198,52 @@ def apply_overrides(
         problems = []
         for error in exc.errors(include_url=False):
             loc = tuple(str(s) for s in error["loc"] if isinstance(s, str))
-            flag = next((flags[p] for p in (loc, loc[:2], loc[:1]) if p in flags), ".".join(loc))
-            problems.append(f"--{flag.replace('_', '-')}: {error['msg']}")
+            dest = next((flags[p] for p in (loc, loc[:2], loc[:1]) if p in flags), None)
+            problems.append(f"{flag_name(dest) if dest else '.'.join(loc)}: {error['msg']}")
         raise UsageError("; ".join(problems)) from None
+
+
+FLAGS_ONLY_PROFILE = "model:\n  id: placeholder\n"
+"""Text analysed when only flags are given (the flags then replace every value)."""
+
+NO_PLAN_CODES = frozenset({"model-unresolved", "gpu-undetected"})
+"""Warnings in `check` (offline CI can lint profiles, DESIGN §7) that leave `plan` and
+`generate` without a plan: there they are errors."""
+
+
+def _no_plan(analysis: Analysis, display: str | None) -> UsageError:
+    """Why there is no plan: the errors, and the warnings that stopped planning, as errors."""
+    blocking = [
+        replace(d, severity=Severity.ERROR) if d.code.value in NO_PLAN_CODES else d
+        for d in analysis.diagnostics
+        if d.is_error or d.code.value in NO_PLAN_CODES
+    ]
+    reasons = [format_diagnostic(display, d) for d in blocking]
+    return UsageError("no plan:\n" + "\n".join(reasons or ["the profile is not usable"]))
+
+
+def analyze_args(args: argparse.Namespace, command: str) -> tuple[Analysis, str | None]:
+    """The profile (or `-`, or flags alone) with the flags applied, analysed with every stage:
+    what `plan` and `generate` both start from. Returns the analysis and the profile's display
+    name (None for flags alone); UsageError when there is no plan."""
+    raw = args.profile_path or args.profile_option
+    values = override_values(args)
+    display: str | None
+    if raw is None:
+        if ("model", "id") not in values:
+            raise UsageError("give a profile, or at least --model")
+        display, text, base = None, FLAGS_ONLY_PROFILE, Path.cwd()
+    else:
+        source = read_source(raw)
+        display, text, base = source.display, source.text, source.base_dir
+
+    def warn(message: str) -> None:
+        sys.stderr.write(f"vllm-wizard {command}: warning: {message}\n")
+
+    flags = {path: flag_name(dest) for dest, path in OVERRIDES.items() if path in values}
+    context = cli_context(base, offline=bool(args.offline))
+    override = (lambda profile: apply_overrides(profile, values, warn)) if values else None
+    analysis = analyze(text, context, profile_override=override, flags=flags)
+    if analysis.profile is None or analysis.plan is None:
+        raise _no_plan(analysis, display)
+    return analysis, display

@@ -6,7 +6,7 @@ and cache it), so this module never touches the driver.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -21,6 +21,10 @@ GpuSource = Literal["catalog", "nvml", "override"]
 
 MARKETING_TOLERANCE = 0.01
 """`vram_gb` within 1 % of the board's marketing figure reads as the marketing figure."""
+
+VRAM_MATCH_TOLERANCE = 0.03
+"""`vram_gb` within 3 % of a candidate's CUDA total or marketing figure narrows an ambiguous
+name to the boards of that size (`A100` + `vram_gb: 79` is one of the two 80 GB boards)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +110,41 @@ def resolve_gpu(
             " catalog does not list.",
             suggestions,
         )
-    spec = match.spec
+    candidates = match.candidates
+    if len(candidates) > 1 and vram_gb is not None:
+        candidates = tuple(c for c in candidates if _sized_like(vram_gb, c)) or candidates
+    spec = candidates[0]  # smallest memory, then the slowest: never an optimistic plan
     return ResolvedGpu(
         name=spec.name,
         spec=spec,
         memory_gib=vram_gb if vram_gb is not None else spec.memory_gib,
         source="override" if vram_gb is not None else "catalog",
-        candidates=tuple(c.name for c in match.candidates) if match.ambiguous else (),
+        candidates=tuple(c.name for c in candidates) if len(candidates) > 1 else (),
+    )
+
+
+def ambiguity_message(written: str, gpu: ResolvedGpu) -> str:
+    """Why an ambiguous `gpu_name` needs naming, what each candidate is, what the plan uses."""
+    specs = [m.spec for m in map(match_gpu, gpu.candidates) if m is not None]
+    listed = ", ".join(f"{s.name} ({s.memory_gib:.2f} GiB)" for s in specs)
+    sizes = sorted({s.marketing_memory_gb for s in specs})
+    size_hint = f" ({_or_words([f'{n}' for n in sizes])} GB)" if len(sizes) > 1 else ""
+    if gpu.source == "override":
+        used = f"`hardware.vram_gb`'s {gpu.memory_gib:.2f} GiB and the slowest, {gpu.name}"
+    elif len({s.memory_gib for s in specs}) > 1:
+        used = f"the smallest, {gpu.name}"
+    else:
+        used = f"the slowest, {gpu.name}"
+    return (
+        f"`{written.strip()}` could be {len(specs)} GPUs{size_hint}: {listed}; planning for"
+        f" {used}, until you name one."
+    )
+
+
+def _sized_like(vram_gb: float, spec: GpuSpec) -> bool:
+    return any(
+        abs(vram_gb - figure) <= VRAM_MATCH_TOLERANCE * figure
+        for figure in (spec.memory_gib, float(spec.marketing_memory_gb))
     )
 
 
@@ -143,8 +175,11 @@ def _resolve_detected(
     )
 
 
-def _or_list(names: tuple[str, ...]) -> str:
-    quoted = [f"`{n}`" for n in names]
-    if len(quoted) <= 1:
-        return "".join(quoted)
-    return ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
+def _or_list(names: Sequence[str]) -> str:
+    return _or_words([f"`{n}`" for n in names])
+
+
+def _or_words(words: Sequence[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" or {words[-1]}"

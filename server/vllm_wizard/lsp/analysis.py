@@ -7,8 +7,10 @@ detected GPU changed), so those re-analyse without re-parsing on every request.
 
 The model is resolved from what is local (folder, catalog, Hugging Face cache) on every
 analysis; a model found nowhere local is looked up on the Hub in the background, never on a
-keystroke, and the analysis says so meanwhile (`ModelPending`). No pygls here: the server
-passes in how to run background work, so this module is tested without a client.
+keystroke, and the analysis says so meanwhile (`ModelPending`), or plans it meanwhile as the
+catalog model its name says it derives from (source `derived`, with a warning) until the Hub's
+config.json replaces that guess. No pygls here: the server passes in how to run background
+work, so this module is tested without a client.
 """
 
 from __future__ import annotations
@@ -164,10 +166,13 @@ class Analyzer:
     def _resolve_model(
         self, model_id: str, revision: str | None, base_dir: Path | None, params_b: float | None
     ) -> ResolvedModel | ModelUnresolved | ModelPending:
-        from vllm_wizard.models.resolve import ResolvedModel, resolve_model_locally
+        from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel, resolve_model_locally
 
         local = resolve_model_locally(model_id, revision, base_dir=base_dir, params_b=params_b)
-        if isinstance(local, ResolvedModel) or local.reason != "offline":
+        guess = isinstance(local, ResolvedModel) and local.source == "derived"
+        if isinstance(local, ResolvedModel) and not guess:
+            return local
+        if isinstance(local, ModelUnresolved) and local.reason != "offline":
             return local
         if self.settings.offline or self._schedule is None:
             return local
@@ -180,6 +185,8 @@ class Analyzer:
         if key not in self._pending:
             self._pending.add(key)
             self._schedule(key, lambda: self._lookup(key))
+        if guess:  # planned from the name at once; the Hub's config.json replaces it
+            return local
         return ModelPending(
             model_id,
             f"Looking up `{model_id}` on the Hugging Face Hub… (not in the bundled catalog"
@@ -223,10 +230,8 @@ class Analyzer:
     def lookup_arrived_late(self, key: HubLookup, result: Any) -> None:
         """A lookup answered after the server stopped waiting: a model found replaces the
         timeout (the plan follows), anything else leaves the timeout standing."""
-        from vllm_wizard.models.resolve import ResolvedModel
-
         log.info("the Hub answered about %s after the deadline", key[0])
-        if isinstance(result, ResolvedModel) and key not in self._pending:
+        if not _failed(result) and key not in self._pending:
             self._hub_results[key] = (time.monotonic(), result)
             self.invalidate()
             if self._on_lookup_done is not None:
@@ -262,6 +267,7 @@ class Analyzer:
 
 
 def _failed(result: Any) -> bool:
+    """No config.json came back: a miss, an error, or only a guess from the model's name."""
     from vllm_wizard.models.resolve import ResolvedModel
 
-    return not isinstance(result, ResolvedModel)
+    return not isinstance(result, ResolvedModel) or result.source == "derived"

@@ -29,7 +29,7 @@ from vllm_wizard.lsp.hover import (
 from vllm_wizard.lsp.model import CompletionKind, CompletionResult, Completions
 from vllm_wizard.models.hub import cached_model_ids
 from vllm_wizard.profile.positions import Position, split_lines
-from vllm_wizard.profile.schema import SECTIONS, Profile
+from vllm_wizard.profile.schema import SECTIONS, SUBSECTIONS, Profile
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 from vllm_wizard.vllm.args import PROFILE_FLAGS
 from vllm_wizard.vllm.flags import FlagTable, available_versions, flag_table
@@ -114,15 +114,22 @@ def _result(item: _Item, context: CursorContext) -> CompletionResult:
     )
 
 
+def _in_quotes(text: str, quote: str) -> str:
+    """`text` escaped for the inside of `quote` (`"` or `'`)."""
+    if quote == "'":
+        return text.replace("'", "''")
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _scalar(item: _Item, context: CursorContext) -> str:
     """The value as it must be written where the cursor is."""
-    if context.quote == '"':
-        return item.text.replace("\\", "\\\\").replace('"', '\\"')
-    if context.quote == "'":
-        return item.text.replace("'", "''")
+    if context.quote:
+        return _in_quotes(item.text, context.quote)
+    if context.wrap and not item.literal:
+        return context.wrap + _in_quotes(item.text, context.wrap) + context.wrap
     if item.literal or _plain_ok(item.text, context.flow):
         return item.text
-    return '"' + item.text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + _in_quotes(item.text, '"') + '"'
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -224,6 +231,9 @@ def _key_items(text: str, context: CursorContext, analysis: Analysis | None) -> 
         return items
     if len(container) == 1 and container[0] in SECTIONS:
         return [i for i in _section_keys(container[0]) if i.label not in context.siblings]
+    if len(container) == 2 and (container[0], container[1]) in SUBSECTIONS:
+        nested = _subsection_keys(container[0], container[1])
+        return [i for i in nested if i.label not in context.siblings]
     return []
 
 
@@ -280,6 +290,23 @@ def _section_keys(section: str) -> tuple[_Item, ...]:
             )
         items.append(item)
     return tuple(items)
+
+
+@functools.cache
+def _subsection_keys(section: str, name: str) -> tuple[_Item, ...]:
+    """Keys of a mapping nested in a section (`workload.slo`)."""
+    model = SUBSECTIONS[(section, name)]
+    return tuple(
+        _Item(
+            key,
+            "property",
+            f"{key}: ",
+            info.title,
+            field_markdown((section, name, key)),
+            sort=f"{index:02d}",
+        )
+        for index, (key, info) in enumerate(model.model_fields.items())
+    )
 
 
 def _table(analysis: Analysis | None) -> FlagTable:
@@ -339,6 +366,8 @@ def _value_items(context: CursorContext, analysis: Analysis | None) -> list[_Ite
     items = list(_enum_values(path))
     if path == ("model", "max_model_len"):
         items += _length_values(analysis)
+    elif path == ("hardware", "tp_size"):
+        items += _tp_values(analysis)
     return items
 
 
@@ -380,6 +409,28 @@ def _length_values(analysis: Analysis | None) -> list[_Item]:
         concurrency = plan.profile.workload.concurrency
         detail = f"longest request that fits at concurrency {concurrency}"
         items.append(_Item(str(fits), "value", str(fits), detail, sort="3", literal=True))
+    return items
+
+
+def _tp_values(analysis: Analysis | None) -> list[_Item]:
+    """The sizes vLLM accepts for this model (`valid_tp`: they divide the attention heads and
+    split or replicate the KV heads evenly) within the profile's GPUs; `auto`'s pick marked."""
+    from vllm_wizard.planning.semantic import valid_tp
+
+    plan = analysis.plan if analysis is not None else None
+    if plan is None:
+        return []
+    hw, setup, heads = plan.profile.hardware, plan.setup, plan.arch.num_attention_heads
+    items = []
+    for tp in range(1, hw.gpus * hw.nodes // setup.pp + 1):
+        if not valid_tp(plan.arch, tp):
+            continue
+        detail = f"{heads // tp} of the {heads} attention heads per GPU"
+        if tp > hw.gpus:
+            detail += "; across nodes (slow)"
+        if plan.tp_chosen and tp == setup.tp:
+            detail += "; what `auto` picks"
+        items.append(_Item(str(tp), "value", str(tp), detail, sort=f"2{tp:04d}", literal=True))
     return items
 
 

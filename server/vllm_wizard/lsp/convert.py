@@ -12,6 +12,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from vllm_wizard.lsp.markup import plain_text
 from vllm_wizard.lsp.model import (
     ActionResult,
     CommandRef,
@@ -57,6 +58,42 @@ _ACTION_KINDS = {
     "source": types.CodeActionKind.Source,
     "refactor.rewrite": types.CodeActionKind.RefactorRewrite,
 }
+
+
+def markup_kind(offered: Sequence[Any] | None) -> types.MarkupKind:
+    """The first of the client's markup kinds that we write (its list is in order of
+    preference); plain text when it lists neither: a client that does not say it renders
+    Markdown shows the asterisks and pipes as they are (Kate, eglot's completion)."""
+    for kind in offered or ():
+        value = str(getattr(kind, "value", kind))
+        if value == types.MarkupKind.Markdown.value:
+            return types.MarkupKind.Markdown
+        if value == types.MarkupKind.PlainText.value:
+            return types.MarkupKind.PlainText
+    return types.MarkupKind.PlainText
+
+
+def hover_kind(capabilities: types.ClientCapabilities) -> types.MarkupKind:
+    """The markup of hovers: `textDocument.hover.contentFormat`."""
+    document = capabilities.text_document
+    hover = document.hover if document is not None else None
+    return markup_kind(hover.content_format if hover is not None else None)
+
+
+def documentation_kind(capabilities: types.ClientCapabilities) -> types.MarkupKind:
+    """The markup of completion items' documentation:
+    `textDocument.completion.completionItem.documentationFormat`."""
+    document = capabilities.text_document
+    completion = document.completion if document is not None else None
+    item = completion.completion_item if completion is not None else None
+    return markup_kind(item.documentation_format if item is not None else None)
+
+
+def markup(markdown: str, kind: types.MarkupKind) -> types.MarkupContent:
+    """The feature modules' Markdown, as it is or rendered as plain text."""
+    if kind == types.MarkupKind.PlainText:
+        return types.MarkupContent(kind=kind, value=plain_text(markdown))
+    return types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown)
 
 
 def encoding_of(value: Any) -> PositionEncoding:
@@ -129,24 +166,31 @@ class Converter:
     def text_edit(self, edit: TextEdit) -> types.TextEdit:
         return types.TextEdit(range=self.range(edit.range), new_text=edit.new_text)
 
-    def hover(self, result: HoverResult) -> types.Hover:
+    def hover(
+        self, result: HoverResult, kind: types.MarkupKind = types.MarkupKind.Markdown
+    ) -> types.Hover:
         return types.Hover(
-            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=result.markdown),
+            contents=markup(result.markdown, kind),
             range=self.range(result.range) if result.range is not None else None,
         )
 
-    def completion(self, item: CompletionResult, snippets: bool) -> types.CompletionItem:
+    def completion(
+        self,
+        item: CompletionResult,
+        snippets: bool,
+        documentation_kind: types.MarkupKind = types.MarkupKind.Markdown,
+    ) -> types.CompletionItem:
         use_snippet = item.snippet and snippets
         text = (
             item.insert_text
             if use_snippet or not item.snippet
             else (item.plain_text or item.insert_text)
         )
-        documentation = (
-            types.MarkupContent(kind=types.MarkupKind.Markdown, value=item.documentation)
-            if item.documentation
-            else None
-        )
+        documentation: str | types.MarkupContent | None = None
+        if item.documentation and documentation_kind == types.MarkupKind.PlainText:
+            documentation = plain_text(item.documentation)  # a string: plain text to all
+        elif item.documentation:
+            documentation = markup(item.documentation, documentation_kind)
         return types.CompletionItem(
             label=item.label,
             kind=_COMPLETION_KINDS[item.kind],

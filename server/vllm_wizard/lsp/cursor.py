@@ -53,6 +53,9 @@ class CursorContext:
     """A `:` already follows the key being typed, so a completion must not add another."""
     lead: str = ""
     """Text a completion puts before the word: a space right after a bare `key:`."""
+    wrap: str = ""
+    """The cursor stands before a value already written, quoted with this (`"` or `'`): the
+    word is that whole value, quotes included, and a completion writes its own quotes."""
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -255,6 +258,7 @@ class _Word:
     start: int
     end: int
     quote: str = ""
+    wrap: str = ""
 
 
 def _key_word(line: str, start: int, col: int) -> _Word | None:
@@ -278,10 +282,12 @@ def _value_word(line: str, start: int, col: int, stops: str = "") -> _Word | Non
     """
     begin = _skip_spaces(line, start)
     if col < begin:
-        return _Word(col, col) if begin == len(line) else None
+        return _Word(col, col) if begin == len(line) else _before_value(line, col, begin, stops)
     if begin < len(line) and line[begin] in "\"'":
         close = _closing_quote(line, begin)
-        if col == begin or 0 <= close < col:
+        if col == begin:
+            return _before_value(line, col, begin, stops)
+        if 0 <= close < col:
             return None
         end = close if close >= 0 else max(col, len(line.rstrip()))
         return _Word(begin + 1, end, line[begin])
@@ -293,6 +299,19 @@ def _value_word(line: str, start: int, col: int, stops: str = "") -> _Word | Non
         end += 1
     end = max(begin, len(line[:end].rstrip()), col)
     return _Word(begin, end)
+
+
+def _before_value(line: str, col: int, begin: int, stops: str) -> _Word | None:
+    """The cursor stands before the value written at `begin`: the word is all of it (its
+    quotes too), so a completion chosen there replaces it; before a comment, nothing."""
+    char = line[begin]
+    if char == "#":
+        return _Word(col, col)
+    if char in "\"'":
+        close = _closing_quote(line, begin)
+        return _Word(col, close + 1, wrap=char) if close >= 0 else None
+    written = _value_word(line, begin, begin, stops)
+    return _Word(col, written.end) if written is not None else None
 
 
 def _lead(line: str, word: _Word, col: int) -> str:
@@ -325,6 +344,7 @@ def _context(
         siblings=siblings,
         colon_follows=colon_follows,
         lead=_lead(text, word, col) if role != "key" else "",
+        wrap=word.wrap,
     )
 
 

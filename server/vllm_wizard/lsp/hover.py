@@ -15,20 +15,41 @@ from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel
+from pydantic import BaseModel, WithJsonSchema
 from pydantic.fields import FieldInfo
 
-from vllm_wizard.catalog.gpus import GpuSpec, match_gpu
+from vllm_wizard.catalog.gpus import GpuSpec
 from vllm_wizard.catalog.models import catalog_model
 from vllm_wizard.engine import Analysis, ModelPending
-from vllm_wizard.hardware.resolve import GpuUnresolved, ResolvedGpu
+from vllm_wizard.hardware.resolve import (
+    GpuUnresolved,
+    ResolvedGpu,
+    ambiguity_message,
+    resolve_gpu,
+)
 from vllm_wizard.lsp.cursor import TreeHit, locate, node_at
 from vllm_wizard.lsp.model import HoverResult
 from vllm_wizard.models.arch import ModelArch, arch_from_config
 from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
+from vllm_wizard.planning.result import Performance
 from vllm_wizard.profile.diagnostics import Severity
 from vllm_wizard.profile.positions import Position, Range
-from vllm_wizard.profile.schema import SECTIONS, VALUE_ALIASES, Profile, quantization_choices
+from vllm_wizard.profile.schema import (
+    SECTIONS,
+    SUBSECTIONS,
+    VALUE_ALIASES,
+    Profile,
+    quantization_choices,
+)
+from vllm_wizard.render.performance import (
+    CURVE_HEADER,
+    curve_cells,
+    has_estimate,
+    heading,
+    no_estimate,
+    sparklines,
+    summary,
+)
 from vllm_wizard.render.report import breakdown_rows, verdict_line
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 from vllm_wizard.vllm.args import MODELLED, NOT_MODELLED, PROFILE_FLAGS
@@ -60,6 +81,7 @@ _SOURCES = {
     "local": "a local folder",
     "hf-cache": "the Hugging Face cache",
     "hub": "the Hugging Face Hub",
+    "derived": "the catalog model its name (or `model.base_model`) says it derives from",
 }
 
 
@@ -155,7 +177,8 @@ def schema_field(path: tuple[str, ...]) -> FieldInfo | None:
         return Profile.model_fields.get(path[0])
     if len(path) == 2 and path[0] in SECTIONS:
         return SECTIONS[path[0]].model_fields.get(path[1])
-    return None
+    nested = SUBSECTIONS.get((path[0], path[1])) if len(path) == 3 else None
+    return nested.model_fields.get(path[2]) if nested is not None else None
 
 
 @functools.cache
@@ -164,7 +187,22 @@ def field_choices(path: tuple[str, ...]) -> tuple[str, ...]:
     if path == ("model", "quantization"):
         return quantization_choices()
     info = schema_field(path)
-    return _choices(info.annotation) if info is not None else ()
+    if info is None:
+        return ()
+    return _choices(info.annotation) or _published_choices(info.metadata)
+
+
+def _published_choices(metadata: Iterable[Any]) -> tuple[str, ...]:
+    """The words a field's own JSON Schema adds to its Python type (`tp_size: auto`, which
+    the validator reads as null), and `null` when that schema allows it."""
+    for item in metadata:
+        if isinstance(item, WithJsonSchema) and item.json_schema is not None:
+            options = item.json_schema.get("anyOf", [item.json_schema])
+            words = [str(word) for option in options for word in option.get("enum", ())]
+            if words and any(option.get("type") == "null" for option in options):
+                words.append("null")
+            return tuple(words)
+    return ()
 
 
 def _choices(annotation: Any) -> tuple[str, ...]:
@@ -197,6 +235,24 @@ def yaml_text(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {yaml_text(v)}" for k, v in value.items()) + "}"
     return str(value)
+
+
+def _published_type_text(metadata: Iterable[Any]) -> str | None:
+    """The type a field's own JSON Schema states (`whole number ≥ 1 or `auto` or `null``),
+    where it says more than the Python type; None when it is not that simple."""
+    schema = next((m.json_schema for m in metadata if isinstance(m, WithJsonSchema)), None)
+    parts: list[str] = []
+    for option in (schema or {}).get("anyOf", []):
+        if option.get("type") == "integer":
+            bound = f" ≥ {option['minimum']}" if "minimum" in option else ""
+            parts.append(f"whole number{bound}")
+        elif "enum" in option:
+            parts.extend(f"`{word}`" for word in option["enum"])
+        elif option.get("type") == "null":
+            parts.append("`null`")
+        else:
+            return None
+    return " or ".join(parts) or None
 
 
 _TYPE_NAMES: dict[Any, str] = {
@@ -241,10 +297,15 @@ def field_markdown(path: tuple[str, ...]) -> str | None:
     annotation = info.annotation
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "\n".join([*lines, "", _section_fields(path[0], annotation)])
+    nested = SUBSECTIONS.get((path[0], path[1])) if len(path) == 2 else None
+    if nested is not None:
+        fields = ", ".join(f"`{name}`" for name in nested.model_fields)
+        return "\n".join([*lines, "", f"- Fields: {fields}, each optional.", "- Default: `null`"])
     choices = field_choices(path)
     facts: list[str] = []
     if not choices or get_origin(annotation) in (Union, types.UnionType):
-        facts.append(f"Type: {_type_text(annotation, info.metadata)}")
+        typed = _published_type_text(info.metadata) or _type_text(annotation, info.metadata)
+        facts.append(f"Type: {typed}")
     facts.append(
         "Required."
         if info.is_required()
@@ -384,11 +445,10 @@ def _gpu_section(analysis: Analysis, written: str | None) -> str:
         return _resolved_gpu(gpu, written)
     if written is None or written.strip().casefold() == "auto":
         return "`auto`: the GPU is detected through NVML once the profile has no errors."
-    match = match_gpu(written)
-    if match is None:
+    resolved = resolve_gpu(written, None)
+    if isinstance(resolved, GpuUnresolved):
         return f"Unknown GPU `{written}`: set `hardware.vram_gb` to plan for it anyway."
-    note = _ambiguity(written, [c.name for c in match.candidates], match.spec)
-    return gpu_markdown(match.spec) + note
+    return _resolved_gpu(resolved, written)
 
 
 def _resolved_gpu(gpu: ResolvedGpu, written: str | None) -> str:
@@ -399,20 +459,10 @@ def _resolved_gpu(gpu: ResolvedGpu, written: str | None) -> str:
     if gpu.source == "override":
         notes += f"\n\nMemory set by `hardware.vram_gb`: {gpu.memory_gib:,.2f} GiB per GPU."
     if gpu.ambiguous and gpu.spec is not None:
-        notes += _ambiguity(written or gpu.name, list(gpu.candidates), gpu.spec)
+        notes += "\n\n" + ambiguity_message(written or gpu.name, gpu)
     if gpu.spec is None:
         return f"**{gpu.name}** is not in the GPU catalog.{notes}"
     return gpu_markdown(gpu.spec) + notes
-
-
-def _ambiguity(written: str, candidates: list[str], chosen: GpuSpec) -> str:
-    if len(candidates) < 2:
-        return ""
-    names = ", ".join(f"`{name}`" for name in candidates)
-    return (
-        f"\n\n`{written}` fits several GPUs ({names}); the plan uses the smallest,"
-        f" {chosen.name} ({chosen.memory_gib:.2f} GiB). Name the exact one."
-    )
 
 
 @functools.cache
@@ -436,12 +486,6 @@ def gpu_markdown(spec: GpuSpec) -> str:
 
 
 # ----------------------------------------------------------------------------- the memory plan
-
-
-def _span(span: Any, unit: str, digits: int = 0) -> str:
-    if span is None:
-        return "unknown"
-    return f"{span.low:,.{digits}f}–{span.high:,.{digits}f} {unit}"
 
 
 def memory_markdown(analysis: Analysis) -> str:
@@ -469,15 +513,41 @@ def memory_markdown(analysis: Analysis) -> str:
         f"- KV cache tokens: {memory.kv_tokens:,}",
         f"- max concurrency: {memory.max_concurrency:,.2f}× at {memory.max_model_len:,} tokens",
         f"- block size: {memory.block_size} · blocks: {memory.num_blocks:,}",
+        *(
+            [f"- longest max_model_len that starts: {plan.longest_max_model_len:,}"]
+            if plan.longest_max_model_len
+            else []
+        ),
         "",
-        "**Performance** (roofline estimates)",
-        "",
-        f"- decode: {_span(perf.decode_tokens_per_s, 'tokens/s')}",
-        f"- inter-token latency: {_span(perf.inter_token_latency_ms, 'ms', 1)}",
-        f"- prefill: {_span(perf.prefill_tokens_per_s, 'tokens/s')}",
-        f"- time to first token: {_span(perf.ttft_ms, 'ms')}",
+        *performance_markdown(perf, plan.performance_for),
     ]
     return "\n".join(lines)
+
+
+def performance_markdown(perf: Performance, for_setup: str | None = None) -> list[str]:
+    """The estimates at the workload's concurrency and a table of them as users grow;
+    `for_setup` names the recommended setup they are for when the profile does not start."""
+    if not has_estimate(perf):
+        return [no_estimate(perf)]
+    lines = [
+        f"**Performance** {heading(perf)} (estimates)"
+        + (f", for the recommended setup: {for_setup}" if for_setup else ""),
+        "",
+        *(f"- {label.strip()}: {value}" for label, value in summary(perf)),
+    ]
+    if perf.curve:
+        lines += [
+            "",
+            "| " + " | ".join(CURVE_HEADER) + " |",
+            "|" + "---:|" * len(CURVE_HEADER),
+        ]
+        for point in perf.curve:
+            cells = curve_cells(point)
+            if point.concurrency == perf.concurrency:
+                cells = tuple(f"**{c}**" for c in cells)
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", sparklines(perf)]
+    return lines
 
 
 def _no_plan(analysis: Analysis) -> str:

@@ -25,8 +25,9 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from vllm_wizard import __version__
-from vllm_wizard.lsp.convert import Converter, encoding_of
+from vllm_wizard.lsp.convert import Converter, documentation_kind, encoding_of, hover_kind
 from vllm_wizard.lsp.model import GENERATE_COMMAND, SHOW_PLAN_COMMAND, VERDICT_NOTIFICATION
+from vllm_wizard.lsp.protocol import WizardProtocol
 from vllm_wizard.lsp.settings import SECTION, Settings, merge_settings
 from vllm_wizard.profile.positions import split_lines
 
@@ -54,6 +55,7 @@ class WizardServer(LanguageServer):
             "vllm-wizard",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=WizardProtocol,
         )
         self._analyzer: Analyzer | None = None
         self.settings = Settings()
@@ -409,7 +411,9 @@ def build_server() -> WizardServer:
             if analysis is None:
                 return None
             result = hover.hover(analysis, converter.from_position(params.position))
-            return converter.hover(result) if result is not None else None
+            if result is None:
+                return None
+            return converter.hover(result, hover_kind(ls.client_capabilities))
 
         return _guard(ls, "hover", run)
 
@@ -431,9 +435,10 @@ def build_server() -> WizardServer:
                 analysis.text, converter.from_position(params.position), analysis
             )
             snippets = _snippet_support(ls)
+            docs = documentation_kind(ls.client_capabilities)
             return types.CompletionList(
                 is_incomplete=found.incomplete,
-                items=[converter.completion(item, snippets) for item in found.items],
+                items=[converter.completion(item, snippets, docs) for item in found.items],
             )
 
         return _guard(ls, "completion", run)

@@ -76,6 +76,10 @@ class ModelConfigError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 
+INDEXER_QUANT_BLOCK = 128
+"""``Indexer.quant_block_size`` (vllm/model_executor/models/deepseek_v2.py, 0.33.0)."""
+
+
 @dataclass(frozen=True, slots=True)
 class MLAInfo:
     """Multi-head latent attention (DeepSeek V2/V3/R1, Kimi K2, ...).
@@ -89,11 +93,25 @@ class MLAInfo:
     qk_nope_head_dim: int
     v_head_dim: int
     q_lora_rank: int | None
+    indexer_head_dim: int | None = None
+    """DeepSeek sparse attention (V3.2, GLM-5): the lightning indexer's key size, when the
+    config has ``index_topk`` (vLLM's ``is_v32`` in deepseek_v2.py); every layer then also
+    caches one indexer key per token."""
+    indexer_heads: int = 0
+    """``index_n_heads``: the indexer's query heads (its weights, not its cache)."""
 
     @property
     def cache_dim(self) -> int:
         """Values cached per token and layer: ``kv_lora_rank + qk_rope_head_dim`` (576 for V3)."""
         return self.kv_lora_rank + self.qk_rope_head_dim
+
+    @property
+    def indexer_cache_bytes(self) -> int:
+        """Bytes of indexer key per token and layer: fp8 values plus one fp32 scale per 128
+        (``DeepseekV32IndexerCache``: head_dim + head_dim // 128 × 4, uint8; 132 for V3.2)."""
+        if self.indexer_head_dim is None:
+            return 0
+        return self.indexer_head_dim + self.indexer_head_dim // INDEXER_QUANT_BLOCK * 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +160,9 @@ class QuantizationInfo:
     weight_type: str | None
     not_quantized: tuple[str, ...]
     kv_cache_bits: int | None
+    nested_scales: bool = False
+    """bitsandbytes double quantization (``bnb_4bit_use_double_quant``): the per-block absmax
+    scales are themselves 8-bit, with one fp32 scale per 256 of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +263,9 @@ class ModelArch:
     max_len_key: str | None
     rope_scaling_factor: float
     model_max_length: int | None = None
+    rope_cache_positions: int = 0
+    """Positions of all rotary cos/sin caches vLLM builds, when they differ from
+    ``derived_max_model_len`` (one cache of that length): Gemma 3 keeps one per layer type."""
     mla: MLAInfo | None = None
     moe: MoEInfo | None = None
     quantization: QuantizationInfo | None = None
@@ -306,6 +330,9 @@ class ParamCounts:
     vision: int
     total: int
     active: int
+    replicated: int = 0
+    """Parameters of the decoder layers every tensor-parallel rank holds whole (the sparse
+    attention indexer), counted in ``attention`` too."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -655,6 +682,31 @@ def _max_model_len(text: _Cfg, text_type: str) -> tuple[int, int, str | None, fl
         factor_applied,
         (int(model_max_length) if model_max_length else None),
     )
+
+
+def _gemma3_rope_cache_positions(
+    text: _Cfg, text_type: str, max_position: int, kinds: list[LayerKind]
+) -> int:
+    """Gemma 3's rotary caches, in positions; 0 for every other model.
+
+    vLLM 0.33 gives Gemma 3 one rope per layer type (``config.rope_parameters[layer_type]``):
+    the global layers' ``linear`` rope (factor 8 in the released checkpoints) caches
+    ``max_position × factor`` positions (``LinearScalingRotaryEmbedding``), the sliding layers'
+    default rope ``max_position``. 1,048,576 + 131,072 positions × 256 × 2 B = 0.56 GiB for
+    gemma-3-4b/12b, the gap between their safetensors and "Model loading took" on vLLM 0.19
+    (8.58 and 23.31 GiB, tests/accuracy/cases.yaml).
+    """
+    if "gemma3" not in text_type or text_type.startswith("gemma3n"):
+        return 0
+    positions = 0
+    for params in _rope_parameters(text, text_type) or [{"rope_type": "default"}]:
+        factor: Any = params.get("factor") if params["rope_type"] == "linear" else 1
+        if isinstance(factor, bool) or not isinstance(factor, int | float):
+            factor = 1
+        positions += int(max_position * factor)
+    if "sliding" in kinds and len(_rope_parameters(text, text_type)) <= 1:
+        positions += max_position  # the local rope of legacy configs (rope_local_base_freq)
+    return positions
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1011,12 +1063,15 @@ def _mla(text: _Cfg, text_type: str) -> MLAInfo | None:
     """``ModelArchConfigConvertorBase.is_deepseek_mla``: an MLA model type with ``kv_lora_rank``."""
     if text_type not in _MLA_TYPES or text.raw("kv_lora_rank") is None:
         return None
+    sparse = text.raw("index_topk") is not None
     return MLAInfo(
         kv_lora_rank=text.int_("kv_lora_rank"),
         qk_rope_head_dim=text.int_("qk_rope_head_dim", 0, minimum=0),
         qk_nope_head_dim=text.int_("qk_nope_head_dim", 0, minimum=0),
         v_head_dim=text.int_("v_head_dim", 0, minimum=0),
         q_lora_rank=text.opt_int("q_lora_rank"),
+        indexer_head_dim=text.int_("index_head_dim") if sparse else None,
+        indexer_heads=text.int_("index_n_heads") if sparse else 0,
     )
 
 
@@ -1128,6 +1183,7 @@ def _quantization(top: _Cfg, text: _Cfg) -> QuantizationInfo | None:
         weight_type=weight_type,
         not_quantized=tuple(not_quantized),
         kv_cache_bits=kv_bits,
+        nested_scales=method == "bitsandbytes" and bool(found.get("bnb_4bit_use_double_quant")),
     )
 
 
@@ -1182,8 +1238,47 @@ _NON_GATED_MLP_TYPES = frozenset(
         "nemotron_h",
     }
 )
-# config classes whose tie_word_embeddings defaults to True (most LM classes set False)
-_TIE_BY_DEFAULT = frozenset({"gemma", "gemma2", "gemma3", "gemma3_text", "cohere", "cohere2"})
+# Config classes whose tie_word_embeddings defaults to True (most LM classes say False), read
+# from transformers 5.16.1 (the oldest vLLM 0.33 accepts), models/*/configuration_*.py; the
+# Falcon-7B/40B formats (RefinedWeb*) use vLLM's RWConfig, and vLLM's falcon.py ties the
+# embeddings when the config does not say (model_executor/models/falcon.py:494-501).
+_TIE_BY_DEFAULT = frozenset(
+    {
+        "bloom",
+        "cohere",
+        "cohere2",
+        "cohere2_moe",
+        "ernie4_5",
+        "ernie4_5_moe",
+        "falcon",
+        "falcon_mamba",
+        "gemma",
+        "gemma2",
+        "gemma3",
+        "gemma3_text",
+        "gemma3n_text",
+        "gemma4_text",
+        "gpt2",
+        "gpt_bigcode",
+        "jetmoe",
+        "lfm2",
+        "lfm2_moe",
+        "mamba",
+        "minicpm3",
+        "mpt",
+        "opt",
+        "RefinedWeb",
+        "RefinedWebModel",
+        "smollm3",
+        "starcoder2",
+        "vaultgemma",
+        "zamba2",
+    }
+)
+# A composite config whose text_config names no model_type: the type its class builds
+# (transformers 5.16.1 Kimi_K25Config.__post_init__: a text_config dict without model_type
+# becomes a DeepseekV3Config, and "kimi_k2" is read as "deepseek_v3" too).
+_TEXT_TYPE_DEFAULTS = {"kimi_k25": "deepseek_v3"}
 _QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "qwen2_vl", "qwen2_5_vl"})
 _QK_NORM_TYPES = frozenset(
     {"qwen3", "qwen3_moe", "qwen3_next", "gemma3_text", "olmo2", "qwen3_5_text", "qwen3_5_moe_text"}
@@ -1231,7 +1326,9 @@ def arch_from_config(config: Mapping[str, Any]) -> ModelArch:
     top_type = top.opt_str("model_type")
     text_map, prefix, multimodal = _text_config(config)
     text = _Cfg(text_map, prefix) if prefix else top
-    text_type = text.opt_str("model_type") or top_type or ""
+    text_type = text.opt_str("model_type") or ""
+    if not text_type:
+        text_type = (_TEXT_TYPE_DEFAULTS.get(top_type or "") if prefix else None) or top_type or ""
     model_type = top_type or text_type
     if not model_type:
         raise ModelConfigError("config.json has no `model_type`")
@@ -1241,7 +1338,11 @@ def arch_from_config(config: Mapping[str, Any]) -> ModelArch:
 
     hidden = _int_alias(text, _HIDDEN_KEYS)
     heads = _int_alias(text, _HEAD_KEYS)
-    vocab = text.int_("vocab_size", 0, minimum=0) or top.int_("vocab_size")
+    vocab = text.int_("vocab_size", 0, minimum=0)
+    if not vocab and text_type == "chatglm":
+        # vLLM's ChatGLMConfig: vocab_size = padded_vocab_size
+        vocab = text.int_("padded_vocab_size", 0, minimum=0)
+    vocab = vocab or top.int_("vocab_size")
     num_layers = _int_alias(text, _LAYER_KEYS)
 
     # KV heads: get_total_num_kv_heads (Falcon: multi_query → 1 unless new_decoder_architecture)
@@ -1290,8 +1391,11 @@ def arch_from_config(config: Mapping[str, Any]) -> ModelArch:
         kinds = (kinds + ["full"] * num_layers)[:num_layers]
 
     max_len, limit, max_key, factor, model_max = _max_model_len(text, text_type)
+    rope_positions = _gemma3_rope_cache_positions(text, text_type, limit, kinds)
     moe = _moe(text, text_type, kinds, num_layers)
     intermediate = text.int_("intermediate_size", 0, minimum=0)
+    if not intermediate and text_type == "chatglm":
+        intermediate = text.int_("ffn_hidden_size", 0, minimum=0)
     if text_type == "llama4_text":
         intermediate = text.opt_int("intermediate_size_mlp") or intermediate
     if not intermediate and not text.has("intermediate_size"):
@@ -1325,6 +1429,7 @@ def arch_from_config(config: Mapping[str, Any]) -> ModelArch:
         max_len_key=max_key,
         rope_scaling_factor=factor,
         model_max_length=model_max,
+        rope_cache_positions=rope_positions,
         mla=mla,
         moe=moe,
         quantization=_quantization(top, text),
@@ -1332,7 +1437,9 @@ def arch_from_config(config: Mapping[str, Any]) -> ModelArch:
         vision=_vision(top),
         is_multimodal=multimodal,
         attention_bias=attention_bias,
-        qkv_bias=text_type in _QKV_BIAS_TYPES or text.bool_("qkv_bias", False),
+        qkv_bias=text_type in _QKV_BIAS_TYPES
+        or text.bool_("qkv_bias", False)
+        or (text_type == "chatglm" and text.bool_("add_qkv_bias", False)),
         qk_norm=text_type in _QK_NORM_TYPES
         or (text.bool_("use_qk_norm", False) and text_type not in ("llama4_text",)),
         gated_attention=text_type in _NEXT_TYPES,
@@ -1360,7 +1467,7 @@ def _attention_params(arch: ModelArch) -> int:
         kv_a = hidden * (mla.kv_lora_rank + mla.qk_rope_head_dim) + mla.kv_lora_rank
         kv_b = mla.kv_lora_rank * heads * (mla.qk_nope_head_dim + mla.v_head_dim)
         o = heads * mla.v_head_dim * hidden
-        return q + kv_a + kv_b + o
+        return q + kv_a + kv_b + o + _indexer_params(arch)
     hd = arch.head_dim
     q_out = heads * hd * (2 if arch.gated_attention else 1)
     kv_out = 2 * arch.num_kv_heads * hd
@@ -1374,6 +1481,18 @@ def _attention_params(arch: ModelArch) -> int:
     if arch.attention_sinks:
         params += heads
     return params
+
+
+def _indexer_params(arch: ModelArch) -> int:
+    """One layer's lightning indexer (deepseek_v2.py ``Indexer``): wq_b (q_lora_rank →
+    heads × head_dim), wk (hidden → head_dim), weights_proj (hidden → heads) and a LayerNorm
+    with bias on the key. vLLM replicates them on every tensor-parallel rank."""
+    mla = arch.mla
+    if mla is None or mla.indexer_head_dim is None:
+        return 0
+    dim, heads = mla.indexer_head_dim, mla.indexer_heads
+    q_rank = mla.q_lora_rank or arch.hidden_size
+    return q_rank * heads * dim + arch.hidden_size * (dim + heads) + 2 * dim
 
 
 def _mlp_params(arch: ModelArch, intermediate: int) -> int:
@@ -1509,4 +1628,5 @@ def estimate_params(arch: ModelArch) -> ParamCounts:
         vision=vision,
         total=total,
         active=active,
+        replicated=_indexer_params(arch) * arch.kv_layers,
     )

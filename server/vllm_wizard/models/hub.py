@@ -32,7 +32,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -435,9 +435,12 @@ _HUB_LOCK = threading.Lock()
 
 
 def clear_hub_memo() -> None:
-    """Forget every memoized Hub answer and header count (for tests, or a changed token)."""
+    """Forget every memoized Hub answer and header count (for tests, or a changed token).
+
+    A lookup still running is forgotten too: the next call starts a fresh one."""
     with _HUB_LOCK:
         _HUB_MEMO.clear()
+        _IN_FLIGHT.clear()
     with _COUNTS_LOCK:
         _COUNTS_MEMO.clear()
 
@@ -460,57 +463,121 @@ def fetch_from_hub(
     """config.json (into the cache) and safetensors counts of ``model_id`` from the Hub.
 
     ``offline`` passes ``local_files_only=True`` (the cached file or an ``offline`` error).
-    ``timeout`` bounds each request. Raises :class:`HubError`; an exception of a kind not
-    listed there (a bug) propagates. Online answers are memoized per (id, revision):
-    successes for the process, failures for a minute.
+    ``timeout`` is a deadline for the whole lookup, every request together: a Hub that
+    trickles bytes never trips a per-read timeout, so the lookup runs in a daemon thread and
+    this call stops waiting at the deadline (a ``timeout`` error). The thread finishes on its
+    own and memoizes what it gets; a call for the same model while it runs waits on it rather
+    than starting another. Raises :class:`HubError`; an exception of a kind not listed there (a
+    bug) propagates. Online answers are memoized per (id, revision): successes for the
+    process, failures for a minute.
     """
     key = (model_id, revision)
-    if not offline:
-        with _HUB_LOCK:
-            hit = _HUB_MEMO.get(key)
+    cache = cache_dir or hf_cache_dir()
+    if offline:  # local files only: nothing to wait for
+        return _fetch(model_id, revision, True, timeout, cache, time.monotonic() + timeout)
+    with _HUB_LOCK:
+        hit = _HUB_MEMO.get(key)
         if isinstance(hit, HubModel):
             return hit
-        if isinstance(hit, _Failure) and time.monotonic() - hit.at < _FAILURE_TTL_S:
+        flight = _IN_FLIGHT.get(key)
+        fresh = isinstance(hit, _Failure) and time.monotonic() - hit.at < _FAILURE_TTL_S
+        if flight is None and isinstance(hit, _Failure) and fresh:
             raise HubError(hit.kind, hit.message)
-    try:
-        result = _fetch(model_id, revision, offline, timeout, cache_dir or hf_cache_dir())
-    except HubError as err:
-        if not offline and err.kind != "offline":
-            with _HUB_LOCK:
-                _HUB_MEMO[key] = _Failure(err.kind, err.message, time.monotonic())
-        raise
-    if not offline:
+        if flight is None:
+            flight = _Flight()
+            _IN_FLIGHT[key] = flight
+            deadline = time.monotonic() + timeout
+            threading.Thread(
+                target=flight.run,
+                args=(key, lambda: _fetch(model_id, revision, False, timeout, cache, deadline)),
+                name=f"hub-lookup {model_id}",
+                daemon=True,  # never keeps the CLI or the server from exiting
+            ).start()
+    if not flight.done.wait(timeout):
+        err = HubError("timeout", f"the Hub did not answer within {timeout:g} s")
         with _HUB_LOCK:
-            _HUB_MEMO[key] = result
-    return result
+            if key not in _HUB_MEMO:
+                _HUB_MEMO[key] = _Failure(err.kind, err.message, time.monotonic())
+        raise err
+    if flight.error is not None:
+        raise flight.error
+    assert flight.result is not None
+    return flight.result
+
+
+class _Flight:
+    """One lookup running in its own thread; what it found, for whoever waits on it."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: HubModel | None = None
+        self.error: BaseException | None = None
+
+    def run(self, key: tuple[str, str | None], work: Callable[[], HubModel]) -> None:
+        memo: HubModel | _Failure | None = None
+        try:
+            self.result = memo = work()
+        except HubError as err:
+            self.error = err
+            if err.kind != "offline":
+                memo = _Failure(err.kind, err.message, time.monotonic())
+        except BaseException as err:  # a bug: re-raised in the caller, not lost in a thread
+            self.error = err
+        with _HUB_LOCK:
+            if memo is not None:
+                _HUB_MEMO[key] = memo
+            _IN_FLIGHT.pop(key, None)
+        self.done.set()
+
+
+_IN_FLIGHT: dict[tuple[str, str | None], _Flight] = {}
+
+
+def _huggingface_hub_quietly() -> None:
+    """No telemetry from the lookups we make: huggingface_hub otherwise adds the torch
+    version and asks the Hub for its agent registry (one more request) on the first call.
+    ``HF_HUB_DISABLE_TELEMETRY`` is read at import, so the constant is set directly."""
+    from huggingface_hub import constants
+
+    constants.HF_HUB_DISABLE_TELEMETRY = True
 
 
 def _fetch(
-    model_id: str, revision: str | None, offline: bool, timeout: float, cache: Path
+    model_id: str,
+    revision: str | None,
+    offline: bool,
+    timeout: float,
+    cache: Path,
+    deadline: float,
 ) -> HubModel:
-    """The model API first, then config.json.
+    """The model API first, then config.json, each request given what is left of the deadline.
 
     The API request is one GET without retries, so an unreachable or slow Hub fails within
     ``timeout``; ``hf_hub_download`` alone would, with nothing cached, retry a failed HEAD with
     back-off and a 60 s timeout for minutes. Its answer also says whether the repo and revision
     exist and carries the safetensors counts.
     """
+
+    def left() -> float:
+        return max(0.1, deadline - time.monotonic())
+
     if not is_valid_repo_id(model_id):
         raise HubError("bad-id", f"`{model_id}` is not a Hugging Face repo id (`org/name`)")
     try:
+        _huggingface_hub_quietly()
         from huggingface_hub import HfApi, hf_hub_download
 
         info = None
         if not offline:
             info = HfApi().model_info(
-                model_id, revision=revision, expand=["safetensors", "sha"], timeout=timeout
+                model_id, revision=revision, expand=["safetensors", "sha"], timeout=left()
             )
         downloaded = hf_hub_download(
             model_id,
             CONFIG_FILE,
             revision=revision,
             cache_dir=str(cache),
-            etag_timeout=timeout,
+            etag_timeout=left(),
             local_files_only=offline,
         )
     except Exception as err:
@@ -532,7 +599,7 @@ def _fetch(
         by_dtype = {str(k): int(v) for k, v in info.safetensors.parameters.items()}
         params, problem = SafetensorsCounts(MappingProxyType(by_dtype), lm_head=None), None
     else:
-        params, problem = _header_counts_from_hub(model_id, commit or revision, timeout)
+        params, problem = _header_counts_from_hub(model_id, commit or revision, left(), timeout)
     return HubModel(
         model_id=model_id,
         revision=revision,
@@ -546,7 +613,7 @@ def _fetch(
 
 
 def _header_counts_from_hub(
-    model_id: str, revision: str | None, timeout: float
+    model_id: str, revision: str | None, left: float, timeout: float
 ) -> tuple[SafetensorsCounts | None, str | None]:
     """Counts from the safetensors headers on the Hub, when the API did not give them.
 
@@ -557,7 +624,7 @@ def _header_counts_from_hub(
     from huggingface_hub.errors import NotASafetensorsRepoError, SafetensorsParsingError
 
     try:
-        metadata = HfApi().get_safetensors_metadata(model_id, revision=revision, timeout=timeout)
+        metadata = HfApi().get_safetensors_metadata(model_id, revision=revision, timeout=left)
     except NotASafetensorsRepoError:
         return None, "the repo has no safetensors weights"
     except SafetensorsParsingError:

@@ -7,11 +7,17 @@ Sources, in order, first hit wins:
 2. the bundled catalog, only when no ``revision`` is pinned (the catalog describes ``main``);
 3. a Hub answer already fetched in this process;
 4. the local Hugging Face cache (``refs/<revision>`` → snapshot), read without huggingface_hub;
-5. the Hub itself, through huggingface_hub, only from :func:`resolve_model` and only online.
+5. the Hub itself, through huggingface_hub, only from :func:`resolve_model` and only online;
+6. a catalog model the *name* says this one derives from (``…-AWQ``, ``…-FP8-dynamic``, a
+   re-upload, a verified base/instruct sibling; see ``models/derived.py``), with the quantization
+   the name implies: offline, or when the Hub cannot give the config. Source ``derived``, and
+   ``derived`` says what was assumed; the engine shows it as a warning to confirm.
 
-:func:`resolve_model_locally` does 1–4: no network, no huggingface_hub import, fast enough for
-every keystroke. :func:`resolve_model` adds 5 (and asks the Hub for exact counts when a cached
-config.json came without weights); the language server runs it off the event loop.
+:func:`resolve_model_locally` does 1–4 and 6: no network, no huggingface_hub import, fast enough
+for every keystroke. :func:`resolve_model` adds 5 before 6 (and asks the Hub for exact counts
+when a cached config.json came without weights); the language server runs it off the event loop
+and shows the derived answer until the Hub's replaces it. :func:`pin_base_model` applies the
+profile's ``model.base_model``: the user's word for what the name only suggests.
 
 Parameter counts: ``params_b`` wins when given; else exact safetensors counts (local headers or
 the Hub's metadata) unless the checkpoint packs quantized weights into integer elements; else
@@ -31,23 +37,45 @@ from typing import Literal
 from vllm_wizard.catalog.models import CatalogModel, catalog_model, suggest_models
 from vllm_wizard.models import hub
 from vllm_wizard.models.arch import ModelArch, ModelConfigError, arch_from_config, estimate_params
+from vllm_wizard.models.derived import Derivation, derive, derive_from, derived_config
 
 __all__ = [
+    "DerivedFrom",
     "FailureReason",
     "ModelSourceKind",
     "ModelUnresolved",
     "ResolvedModel",
+    "derived_message",
+    "pin_base_model",
     "resolve_model",
     "resolve_model_locally",
 ]
 
-ModelSourceKind = Literal["local", "catalog", "hf-cache", "hub"]
+ModelSourceKind = Literal["local", "catalog", "hf-cache", "hub", "derived"]
 FailureReason = Literal[
     "not-found", "gated", "offline", "timeout", "network", "invalid-config", "bad-id"
 ]
 
 _INTEGER_DTYPES = frozenset({"I8", "U8", "I16", "U16", "I32", "U32", "I64", "U64"})
 _CATALOG = "bundled catalog"
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedFrom:
+    """What was assumed to plan a model no source has, from its name or ``model.base_model``."""
+
+    base_id: str
+    """The catalog entry whose config.json stands in."""
+    quantization: str | None
+    """The quantization the name implies (``AWQ 4-bit``), or None."""
+    quantization_unsure: bool
+    """The name has a storage suffix that does not say one method: planned with 16-bit weights."""
+    sibling: bool
+    """``base_id`` is the base/instruct sibling (configs read to agree apart from token ids)."""
+    confirmed: bool
+    """``model.base_model`` names ``base_id``: the user's word, not only the name's."""
+    hub_problem: str | None = None
+    """Why the Hub's config.json was not used, when that is known."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +100,8 @@ class ResolvedModel:
     source_detail: str
     """The folder, the cache snapshot, ``bundled catalog``, or the Hub URL."""
     notes: tuple[str, ...] = ()
+    derived: DerivedFrom | None = None
+    """Set when ``source`` is ``derived``: the assumption the plan rests on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,14 +243,6 @@ def _local_folder(model_id: str, base_dir: Path | None) -> Path:
     return path
 
 
-def _is_folder(path: Path) -> bool:
-    """`Path.is_dir`, False too for a name the file system refuses (longer than it allows)."""
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
-
-
 @dataclass(frozen=True, slots=True)
 class _Local:
     """Where resolving stands after the local sources: a result, or what was tried."""
@@ -259,13 +281,15 @@ def _from_folder(
     return _resolved(model_id, revision, arch, params, "local", str(folder), extra)
 
 
-def _from_catalog(entry: CatalogModel, model_id: str, params_b: float | None) -> ResolvedModel:
+def _from_catalog(
+    entry: CatalogModel, model_id: str, revision: str | None, params_b: float | None
+) -> ResolvedModel:
     arch = arch_from_config(entry.config)
     params = _params(arch, None, params_b, counts_from="", catalog=entry)
     extra: tuple[str, ...] = ()
     if entry.id != model_id:
         extra = (f"matched the catalog entry {entry.id} (the Hub ignores case)",)
-    return _resolved(entry.id, None, arch, params, "catalog", _CATALOG, extra)
+    return _resolved(entry.id, revision, arch, params, "catalog", _CATALOG, extra)
 
 
 def _hub_config_unusable(model_id: str, message: str, tried: tuple[str, ...]) -> ModelUnresolved:
@@ -327,6 +351,58 @@ def _from_cache(
     return _resolved(snapshot.model_id, revision, arch, params, "hf-cache", str(snapshot.path))
 
 
+_CATALOG_REVISION = "main"
+"""The catalog describes each repo's default branch; ``revision: main`` asks for just that."""
+
+_MAX_SHOWN_ID = 80
+
+
+def _shown(model_id: str) -> str:
+    """``model_id`` for a message, cut short when absurdly long (a pasted path, a typo)."""
+    if len(model_id) <= _MAX_SHOWN_ID:
+        return model_id
+    return model_id[: _MAX_SHOWN_ID - 1] + "…"
+
+
+def _probe_folder(folder: Path) -> tuple[bool, bool, str | None]:
+    """(is a folder, holds config.json, why the path cannot be read) without raising.
+
+    ``Path.is_dir`` raises for some errors, e.g. ENAMETOOLONG for a 256+ character segment.
+    """
+    try:
+        if not folder.is_dir():
+            return False, False, None
+        return True, (folder / hub.CONFIG_FILE).is_file(), None
+    except OSError as err:
+        return False, False, err.strerror or type(err).__name__
+
+
+def _bad_id(model_id: str, folder: Path, unreadable: str | None, pathlike: bool) -> _Local:
+    suggestions = () if pathlike else tuple(suggest_models(model_id))
+    hint = f" (did you mean {_or(suggestions)}?)" if suggestions else ""
+    shown = hub.display_path(folder)
+    where = (
+        f"the path cannot be read: {unreadable}"
+        if unreadable
+        else f"there is none at {_shown(shown)}"
+    )
+    tried = (f"local folder {_shown(shown)} ({'unreadable' if unreadable else 'not found'})",)
+    return _Local(
+        ModelUnresolved(
+            model_id=model_id,
+            reason="bad-id",
+            message=(
+                f"`{_shown(model_id)}` is neither a folder ({where}) nor a Hugging Face repo id "
+                f"(`org/name`, at most 96 characters a part); fix `model.id`{hint}"
+            ),
+            tried=tried,
+            suggestions=suggestions,
+        ),
+        model_id,
+        tried,
+    )
+
+
 def _local(
     model_id: str, revision: str | None, base_dir: Path | None, params_b: float | None
 ) -> _Local:
@@ -347,8 +423,9 @@ def _local(
     folder = _local_folder(model_id, base_dir)
     pathlike = _looks_like_path(model_id)
     valid_id = hub.is_valid_repo_id(model_id)
-    if _is_folder(folder):
-        if (folder / hub.CONFIG_FILE).is_file():
+    is_dir, has_config, unreadable = _probe_folder(folder)
+    if is_dir:
+        if has_config:
             return _Local(_from_folder(model_id, revision, folder, params_b), model_id, ())
         tried.append(f"local folder {hub.display_path(folder)} (no config.json)")
         if pathlike or not valid_id:
@@ -367,28 +444,12 @@ def _local(
                 tuple(tried),
             )
     elif pathlike or not valid_id:
-        suggestions = () if pathlike else tuple(suggest_models(model_id))
-        hint = f" (did you mean {_or(suggestions)}?)" if suggestions else ""
-        return _Local(
-            ModelUnresolved(
-                model_id=model_id,
-                reason="bad-id",
-                message=(
-                    f"`{model_id}` is neither a folder (there is none at "
-                    f"{hub.display_path(folder)}) nor a Hugging Face repo id (`org/name`); "
-                    f"fix `model.id`{hint}"
-                ),
-                tried=(f"local folder {hub.display_path(folder)} (not found)",),
-                suggestions=suggestions,
-            ),
-            model_id,
-            (f"local folder {hub.display_path(folder)} (not found)",),
-        )
+        return _bad_id(model_id, folder, unreadable, pathlike)
 
-    if revision is None:
+    if revision in (None, _CATALOG_REVISION):
         entry = catalog_model(model_id)
         if entry is not None:
-            return _Local(_from_catalog(entry, model_id, params_b), model_id, ())
+            return _Local(_from_catalog(entry, model_id, revision, params_b), model_id, ())
         tried.append(_CATALOG)
     else:
         tried.append(f"{_CATALOG} (skipped: revision pinned)")
@@ -455,6 +516,127 @@ def _not_resolved(
 
 
 # ---------------------------------------------------------------------------------------------
+# Derived checkpoints (models/derived.py): the name, or model.base_model, names a catalog model
+# ---------------------------------------------------------------------------------------------
+
+
+def _from_derivation(
+    derivation: Derivation,
+    revision: str | None,
+    params_b: float | None,
+    *,
+    confirmed: bool,
+    hub_problem: str | None,
+) -> ResolvedModel | None:
+    base = derivation.base
+    try:
+        arch = arch_from_config(derived_config(derivation))
+    except ModelConfigError:
+        return None  # a catalog entry that cannot take this quantization: no guess at all
+    params = _params(arch, None, params_b, counts_from="", catalog=base)
+    if params.source == "safetensors":  # the base's exact count, not this checkpoint's
+        params = dataclasses.replace(params, source="base_model")
+    derived = DerivedFrom(
+        base_id=base.id,
+        quantization=derivation.quantization.label if derivation.quantization else None,
+        quantization_unsure=derivation.quantization_unsure,
+        sibling=derivation.sibling_source is not None,
+        confirmed=confirmed,
+        hub_problem=hub_problem,
+    )
+    why = "as `model.base_model` says" if confirmed else "as its name says"
+    notes = [f"architecture of {base.id}{_derived_how(derived)}, {why}"]
+    if derivation.quantization is not None:
+        notes.append(
+            f"{derivation.quantization.label}: the typical quantization_config of such "
+            f"checkpoints ({derivation.quantization.source})"
+        )
+    if derivation.sibling_source is not None:
+        notes.append(f"base and instruct configs agree: {derivation.sibling_source}")
+    if hub_problem:
+        notes.append(f"the Hub's config.json was not used: {hub_problem}")
+    return ResolvedModel(
+        model_id=derivation.model_id,
+        revision=revision,
+        arch=arch,
+        params_total=params.total,
+        params_active=params.active,
+        params_source=params.source,
+        params_by_dtype=None,
+        source="derived",
+        source_detail=f"{_CATALOG} entry {base.id}",
+        notes=(*notes, f"parameter count of {base.id}", *params.notes),
+        derived=derived,
+    )
+
+
+def _derived_how(derived: DerivedFrom) -> str:
+    """`` with AWQ 4-bit weights`` / `` (its base/instruct sibling)`` for the messages."""
+    how = ""
+    if derived.sibling:
+        how = " (its base/instruct sibling, same config.json apart from token ids)"
+    if derived.quantization is not None:
+        how += f" with {derived.quantization} weights"
+    elif derived.quantization_unsure:
+        how += " with 16-bit weights (the name does not say which quantization; that overstates"
+        how += " the weights)"
+    return how
+
+
+def _derived_or(
+    model_id: str, revision: str | None, params_b: float | None, hub_problem: str | None
+) -> ResolvedModel | None:
+    derivation = derive(model_id)
+    if derivation is None or derivation.base.id.lower() == model_id.lower():
+        return None  # the catalog entry itself at a pinned revision: not assumed to match
+    return _from_derivation(
+        derivation, revision, params_b, confirmed=False, hub_problem=hub_problem
+    )
+
+
+def derived_message(model: ResolvedModel) -> str:
+    """The warning for a model planned from its name: what was assumed and how to confirm it."""
+    derived = model.derived
+    assert derived is not None
+    where = f"`{model.model_id}` is not in the {_CATALOG} or the Hugging Face cache"
+    if derived.hub_problem:
+        where += f", and {derived.hub_problem}"
+    return (
+        f"{where}; planned as `{derived.base_id}`{_derived_how(derived)}, as its name says: "
+        f"confirm with `model.base_model: {derived.base_id}`, or point `model.id` at a folder "
+        "with its config.json"
+    )
+
+
+def pin_base_model(
+    found: object,
+    model_id: str,
+    base_model: str,
+    revision: str | None = None,
+    params_b: float | None = None,
+) -> object:
+    """``found`` unless ``model.base_model`` should stand in for it.
+
+    A config.json from a real source (folder, catalog, cache, Hub) always wins; a broken id
+    stays broken. Otherwise (a guess from the name, a miss, a lookup still running) the
+    catalog entry ``base_model`` is planned, with the quantization the name implies.
+    ``found`` is what a resolver returned (a ResolvedModel, ModelUnresolved, or the engine's
+    ModelPending); an unknown ``base_model`` changes nothing (the engine reports it).
+    """
+    if isinstance(found, ResolvedModel) and found.source != "derived":
+        return found
+    if isinstance(found, ModelUnresolved) and found.reason in ("bad-id", "invalid-config"):
+        return found
+    entry = catalog_model(base_model)
+    if entry is None:
+        return found
+    pinned = _from_derivation(
+        derive_from(model_id.strip(), entry), revision, params_b, confirmed=True, hub_problem=None
+    )
+    return found if pinned is None else pinned
+
+
+# ---------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------
 
@@ -466,15 +648,20 @@ def resolve_model_locally(
     base_dir: Path | None = None,
     params_b: float | None = None,
 ) -> ResolvedModel | ModelUnresolved:
-    """Resolve from a local folder, the catalog, this process's Hub answers, or the HF cache.
+    """Resolve from a local folder, the catalog, this process's Hub answers, the HF cache, or
+    (source ``derived``) the catalog model the name says it derives from.
 
     Never touches the network and never imports huggingface_hub. ``base_dir`` is the folder
     relative ids are read from (the profile's folder; default the working directory). A miss
-    is reported with reason ``offline``: only the Hub could still answer.
+    is reported with reason ``offline``: only the Hub could still answer. A ``derived`` answer
+    is a guess the Hub's config.json should replace when it can be asked.
     """
     local = _local(model_id, revision, base_dir, params_b)
     if local.result is not None:
         return local.result
+    derived = _derived_or(local.model_id, revision, params_b, None)
+    if derived is not None:
+        return derived
     return _not_resolved(
         local.model_id,
         revision,
@@ -494,12 +681,14 @@ def resolve_model(
     offline: bool = False,
     timeout: float = 10.0,
 ) -> ResolvedModel | ModelUnresolved:
-    """Resolve locally first, then from the Hugging Face Hub unless offline.
+    """Resolve locally first, then from the Hugging Face Hub unless offline, then from the name.
 
     Online, a model found in the HF cache without its weights is looked up on the Hub too, for
     exact counts (and the Hub's current ``main``); if that fails the cached answer stands.
+    A model no source has is planned from its name (``derived``) when the Hub is not asked or
+    fails; the Hub's config.json, when it comes, always wins over that guess.
     ``offline`` (or ``HF_HUB_OFFLINE`` in the environment) keeps it off the network.
-    ``timeout`` bounds each Hub request, in seconds. May block: call it off the event loop.
+    ``timeout`` bounds the whole Hub lookup, in seconds. May block: call it off the event loop.
     """
     local = _local(model_id, revision, base_dir, params_b)
     offline = offline or hub.env_offline()
@@ -519,11 +708,15 @@ def resolve_model(
         return upgraded if isinstance(upgraded, ResolvedModel) else result
 
     if offline:
+        why = "the Hugging Face Hub is not asked offline"
+        derived = _derived_or(local.model_id, revision, params_b, why)
+        if derived is not None:
+            return derived
         return _not_resolved(
             local.model_id,
             revision,
             "offline",
-            "the Hugging Face Hub is not asked offline",
+            why,
             (*local.tried, "Hugging Face Hub (offline)"),
             params_b,
         )
@@ -533,5 +726,8 @@ def resolve_model(
         tried = (*local.tried, f"Hugging Face Hub ({err.kind.replace('-', ' ')})")
         if err.kind == "invalid-config":
             return _hub_config_unusable(local.model_id, err.message, tried)
+        derived = _derived_or(local.model_id, revision, params_b, err.message)
+        if derived is not None:
+            return derived
         return _not_resolved(local.model_id, revision, err.kind, err.message, tried, params_b)
     return _from_hub_model(found, params_b, local.tried)

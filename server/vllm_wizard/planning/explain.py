@@ -11,14 +11,12 @@ from typing import TYPE_CHECKING
 from vllm_wizard.planning.memory import (
     GIB,
     GRAPH_MIB_PER_LAYER,
-    NON_TORCH_TP1_GIB,
-    NON_TORCH_TP_GIB,
     PERSISTENT_SAMPLER_BYTES,
-    SAMPLER_BYTES_V1_RUNNER,
-    SAMPLER_BYTES_V2_FLASHINFER,
-    SAMPLER_BYTES_V2_NATIVE,
+    non_torch_gib,
+    sampler_bytes_per_entry,
 )
 from vllm_wizard.planning.result import Derivation
+from vllm_wizard.planning.weights import DTYPE_BYTES
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
@@ -59,12 +57,8 @@ def derivations(plan: Plan) -> list[Derivation]:
         add("overhead", _gib(stage.activation), "policy.overhead_gb (replaces the estimates)")
     else:
         rows = min(setup.max_num_batched_tokens, setup.max_num_seqs)
-        capability = plan.gpu.compute_capability
-        native = capability is not None and capability < (8, 0)  # no FlashInfer sampler
-        per_entry = (
-            (SAMPLER_BYTES_V2_NATIVE if native else SAMPLER_BYTES_V2_FLASHINFER)
-            if rules.model_runner_v2
-            else SAMPLER_BYTES_V1_RUNNER
+        per_entry = sampler_bytes_per_entry(
+            rules, plan.gpu.compute_capability, DTYPE_BYTES.get(setup.dtype, 2.0)
         )
         runner = "Model Runner V2" if rules.model_runner_v2 else "the V1 model runner"
         add(
@@ -80,11 +74,17 @@ def derivations(plan: Plan) -> list[Derivation]:
             if rules.model_runner_v2
             else ""
         )
+        workspace = (
+            f" + {_gib(stage.allreduce_workspace)} FlashInfer all-reduce workspace"
+            if stage.allreduce_workspace
+            else ""
+        )
         add(
             "non_torch",
             _gib(stage.non_torch),
-            f"estimate: {NON_TORCH_TP1_GIB} GiB at tp 1, {NON_TORCH_TP_GIB} GiB with tensor"
-            f" parallelism (H100 logs){persistent}",
+            f"estimate: {non_torch_gib(rules, setup.tp):g} GiB at tp {setup.tp}"
+            f" ({'as at tp 4 in the H100 logs' if setup.tp > 4 else 'H100 logs'})"
+            f"{workspace}{persistent}",
         )
         if memory.graphs:
             placement = (

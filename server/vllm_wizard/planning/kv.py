@@ -35,6 +35,14 @@ GroupKind = Literal["full", "sliding", "chunked", "mamba"]
 DEFAULT_BLOCK_SIZE = 16
 """`CacheConfig.DEFAULT_BLOCK_SIZE`; FlashAttention, FlashInfer and Triton keep it."""
 
+SPARSE_MLA_BLOCK_SIZE = 64
+"""DeepSeek sparse attention's block size on CUDA: the indexer backend takes 64 only and the
+sparse MLA backends multiples of 64 (FlashInfer's of 32): `DeepseekV32IndexerBackend` in
+v1/attention/backends/mla/indexer.py, `_preferred_block_size_for_backends`."""
+
+FP8_DS_MLA_SCALE_BLOCK = 128
+"""`fp8_ds_mla`: one fp32 scale per 128 latent values (flashmla_sparse.py)."""
+
 HYBRID_GROUP_RATIO = 1.5
 """`_get_kv_cache_groups_uniform_page_size`: the largest bucket sets the group size when it
 is under 1.5× the smallest."""
@@ -197,9 +205,26 @@ def token_bytes_per_layer(arch: ModelArch, tp: int, kv_dtype_bytes: float) -> in
 
     Full / GQA / MQA: 2 × heads per GPU × head_dim × bytes (K and V); MLA: the latent
     `kv_lora_rank + qk_rope_head_dim` once, not split by tp.
+
+    Sparse MLA (DeepSeek-V3.2's indexer): every layer also caches its indexer key
+    (`MLAAttentionSpec` of 132 uint8 per token, deepseek_v2.py `DeepseekV32IndexerCache`).
+    Both specs are full attention of one block size, so vLLM puts them in one group
+    (`UniformTypeKVCacheSpecs`, page = the sum of the layers' pages): a token costs latent +
+    indexer in every layer. An fp8 latent is FlashMLA-sparse's `fp8_ds_mla` record (512 fp8
+    values, 4 fp32 scales, 64 bf16 RoPE values: 656 bytes, `_canonicalize_sparse_mla_kv_cache
+    _dtype` in mla_attention.py); Blackwell's FlashInfer sparse backend stores 576, which this
+    overstates.
     """
-    if arch.mla is not None:
-        return int(arch.mla.cache_dim * kv_dtype_bytes)
+    mla = arch.mla
+    if mla is not None:
+        if mla.indexer_head_dim is None:
+            return int(mla.cache_dim * kv_dtype_bytes)
+        if kv_dtype_bytes == 1:
+            latent = mla.kv_lora_rank + mla.kv_lora_rank // FP8_DS_MLA_SCALE_BLOCK * 4
+            latent += mla.qk_rope_head_dim * 2
+        else:
+            latent = int(mla.cache_dim * kv_dtype_bytes)
+        return latent + mla.indexer_cache_bytes
     return int(2 * kv_heads_per_gpu(arch, tp) * arch.head_dim * kv_dtype_bytes)
 
 
@@ -210,8 +235,11 @@ def default_block_size(
 
     Non-MLA backends (FlashAttention, FlashInfer, Triton) keep 16. MLA picks by GPU: on
     Hopper FLASH_ATTN_MLA (16) unless the KV cache is fp8, then FLASHMLA (64); on Blackwell
-    datacenter parts FLASHINFER_MLA (32); elsewhere TRITON_MLA (16).
+    datacenter parts FLASHINFER_MLA (32); elsewhere TRITON_MLA (16). Sparse MLA (an indexer):
+    64 on every GPU.
     """
+    if arch.mla is not None and arch.mla.indexer_head_dim is not None:
+        return SPARSE_MLA_BLOCK_SIZE
     if arch.mla is None or capability is None:
         return DEFAULT_BLOCK_SIZE
     if capability[0] == 9:

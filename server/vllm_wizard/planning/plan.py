@@ -23,9 +23,12 @@ from vllm_wizard.planning.memory import (
     Workload,
     batch_defaults,
     compute_memory,
+    largest_capture_size,
 )
 from vllm_wizard.planning.perf import PerfInputs, estimate_performance, unknown_performance
+from vllm_wizard.planning.perf.slo import slo_findings
 from vllm_wizard.planning.result import Performance, Recommendation
+from vllm_wizard.planning.search import PlanOptions
 from vllm_wizard.planning.semantic import (
     GPU_FIELD,
     LEN_FIELD,
@@ -51,8 +54,25 @@ V0_CHUNKED_PREFILL_FROM = 32768
 FP8_COMPUTE = frozenset({"fp8", "fp8_per_tensor", "fp8_per_block", "fp8_per_channel", "modelopt"})
 
 
+class _Verdict:
+    """`starts` and `fits` of a plan: the memory allows it and no rule vLLM checks before
+    sizing memory is broken (an error finding)."""
+
+    __slots__ = ()
+    memory: MemoryResult
+    findings: tuple[Finding, ...]
+
+    @property
+    def starts(self) -> bool:
+        return self.memory.starts and not any(f.is_error for f in self.findings)
+
+    @property
+    def fits(self) -> bool:
+        return self.starts and self.memory.fits
+
+
 @dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(_Verdict):
     """Everything the planner found for one profile."""
 
     profile: Profile
@@ -68,18 +88,15 @@ class Plan:
     checked_args: CheckedArgs
     tp_chosen: bool
     """True when the profile left tp_size to the planner."""
+    performance_for: str | None = None
+    """When the profile does not start: the recommended setup `performance` is estimated for."""
+    longest_max_model_len: int = 0
+    """The longest max_model_len that starts on this setup when the profile's does not (else 0);
+    the finding, the quick fix, the report and the hover all show this one number."""
 
     @property
     def arch(self) -> ModelArch:
         return self.model.arch
-
-    @property
-    def starts(self) -> bool:
-        return self.memory.starts and not any(f.is_error for f in self.findings)
-
-    @property
-    def fits(self) -> bool:
-        return self.starts and self.memory.fits
 
     @property
     def oom_risk(self) -> Literal["low", "medium", "high"]:
@@ -94,6 +111,26 @@ class PlanContext:
     gpu: GpuInputs
     workload: Workload
     rules: Rules
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCore(_Verdict):
+    """A profile planned up to its memory verdict: no recommendations, no performance.
+
+    The recommendation search re-plans every setup it suggests through `plan_core` on the
+    edited profile, so the figures a quick fix states are those the fixed profile gets.
+    """
+
+    profile: Profile
+    model: ResolvedModel
+    gpu: ResolvedGpu
+    rules: Rules
+    args: CheckedArgs
+    context: PlanContext
+    setup: Setup
+    memory: MemoryResult
+    findings: tuple[Finding, ...]
+    tp_chosen: bool
 
 
 def _gpu_inputs(gpu: ResolvedGpu) -> GpuInputs:
@@ -119,7 +156,7 @@ def _effective_quantization(profile: Profile, arch: ModelArch, rules: Rules) -> 
     return requested
 
 
-def _batch(
+def batch_for(
     profile: Profile, gpu: GpuInputs, rules: Rules, args: CheckedArgs, max_model_len: int
 ) -> tuple[int, int, str]:
     """(max_num_seqs, max_num_batched_tokens, performance_mode) as vLLM will settle them."""
@@ -142,27 +179,36 @@ def _batch(
     return seqs, tokens, mode
 
 
-def _choose_tp(context: PlanContext, base: Setup, limit: int) -> Setup:
-    """The smallest valid tp that fits; else the smallest that starts; else the largest."""
+def default_pp(gpus: int, nodes: int, tp: int | None) -> int:
+    """`hardware.pp_size` when the profile leaves it out: one stage per node, unless tp
+    already spans nodes; then the stages that fill the GPUs (tp × pp = GPUs used, as vLLM's
+    world size is tp × pp)."""
+    if tp is None or tp <= gpus:
+        return nodes
+    return max(1, gpus * nodes // tp)
+
+
+def _choose_tp(context: PlanContext, base: Setup, limit: int) -> tuple[Setup, MemoryResult | None]:
+    """The smallest valid tp that fits; else the smallest that starts; else the largest
+    (with its memory when it was computed on the way)."""
     arch = context.model.arch
     candidates = [t for t in range(1, limit + 1) if valid_tp(arch, t)]
     if not candidates:
-        return base
-    starting: Setup | None = None
+        return base, None
+    starting: tuple[Setup, MemoryResult] | None = None
+    last: MemoryResult | None = None
     for tp in candidates:
         setup = replace(base, tp=tp)
-        result = compute_memory(context.model, context.gpu, setup, context.workload, context.rules)
-        if result.fits:
-            return setup
-        if result.starts and starting is None:
-            starting = setup
-    return starting or replace(base, tp=candidates[-1])
+        last = compute_memory(context.model, context.gpu, setup, context.workload, context.rules)
+        if last.fits:
+            return setup, last
+        if last.starts and starting is None:
+            starting = (setup, last)
+    return starting or (replace(base, tp=candidates[-1]), last)
 
 
-def plan_profile(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Plan:
-    """Plan `profile` for the resolved model and GPU."""
-    from vllm_wizard.planning.recommend import feasibility_findings, recommend
-
+def plan_core(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> PlanCore:
+    """The setup vLLM would run for `profile`, its memory and the rules it breaks."""
     findings = Findings()
     rules = rules_for(profile.target_vllm_version)
     if not rules.exact:
@@ -196,7 +242,9 @@ def plan_profile(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Pl
             data=fixes_data([Fix.set(f"Set dtype: {fix_to}", ("model", "dtype"), fix_to, True)]),
         )
     method = _effective_quantization(profile, arch, rules)
-    check_quantization(profile, arch, gpu, method, findings)
+    online_fp8 = "fp8_per_tensor" if rules.online_fp8_per_tensor else "fp8"
+    removed = frozenset() if rules.bitsandbytes else frozenset({"bitsandbytes"})
+    check_quantization(profile, arch, gpu, method, findings, online_fp8=online_fp8, removed=removed)
     check_kv_cache_dtype(profile, dtype.dtype, gpu, findings)
     check_max_model_len(profile, arch, findings)
 
@@ -214,9 +262,9 @@ def plan_profile(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Pl
     )
     gpu_inputs = _gpu_inputs(gpu)
     length_for_batch = arch.max_model_len if max_model_len == "auto" else max_model_len
-    seqs, tokens, mode = _batch(profile, gpu_inputs, rules, args, length_for_batch)
+    seqs, tokens, mode = batch_for(profile, gpu_inputs, rules, args, length_for_batch)
 
-    pp = hw.pp_size or hw.nodes
+    pp = hw.pp_size or default_pp(hw.gpus, hw.nodes, hw.tp_size)
     offload = args.values.get("cpu_offload_gb")
     kv_bytes = args.values.get("kv_cache_memory_bytes")
     block = args.values.get("block_size")
@@ -255,26 +303,84 @@ def plan_profile(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> Pl
         rules,
     )
     tp_chosen = hw.tp_size is None
-    setup = _choose_tp(context, base, max(1, hw.gpus * hw.nodes // pp)) if tp_chosen else base
+    setup, memory = (
+        _choose_tp(context, base, max(1, hw.gpus * hw.nodes // pp)) if tp_chosen else (base, None)
+    )
     check_parallel(profile, arch, setup.tp, setup.pp, findings)
-    memory = compute_memory(context.model, context.gpu, setup, context.workload, rules)
-
-    recommendations, fixes = recommend(profile, context, setup, memory, tp_chosen)
-    feasibility_findings(profile, model, gpu, setup, memory, fixes, findings, rules)
-    config = engine_config(profile, model, setup, args, rules)
-    return Plan(
+    if memory is None:
+        memory = compute_memory(context.model, context.gpu, setup, context.workload, rules)
+    return PlanCore(
         profile=profile,
         model=model,
         gpu=gpu,
         rules=rules,
+        args=args,
+        context=context,
         setup=setup,
         memory=memory,
-        config=config,
-        performance=_performance(profile, model, gpu, setup, memory),
-        recommendations=tuple(recommendations),
         findings=tuple(findings.items),
-        checked_args=args,
         tp_chosen=tp_chosen,
+    )
+
+
+def plan_profile(
+    profile: Profile,
+    model: ResolvedModel,
+    gpu: ResolvedGpu,
+    options: PlanOptions | None = None,
+) -> Plan:
+    """Plan `profile` for the resolved model and GPU.
+
+    `options` hands in what the recommendation search may try besides the profile's own model
+    and GPU (quantized copies of the model, other catalog GPUs); the caller builds it at the
+    edge (`models/variants.py`, `hardware/candidates.py`), as planning reads no catalog.
+    """
+    from vllm_wizard.planning.recommend import feasibility_findings, recommend
+
+    core = plan_core(profile, model, gpu)
+    advice = recommend(core, options or PlanOptions(), plan_core)
+    findings = Findings(list(core.findings))
+    feasibility_findings(core, advice, findings)
+    setup, memory = core.setup, core.memory
+    if core.starts:
+        inputs = performance_inputs(profile, model, gpu, setup, memory, core.rules)
+        performance = _performance(inputs, gpu.name)
+        slo_findings(profile, performance, findings)
+    elif advice.best is not None:
+        best = advice.best.core
+        inputs = performance_inputs(
+            best.profile, best.model, best.gpu, best.setup, best.memory, best.rules
+        )
+        performance = _performance(inputs, best.gpu.name)
+        performance = performance.model_copy(
+            update={
+                "assumptions": [
+                    f"For the recommended setup ({advice.best_action}), not the profile as"
+                    " written, which does not start.",
+                    *performance.assumptions,
+                ]
+            }
+        )
+    else:
+        performance = unknown_performance(
+            "no performance estimate: the profile does not start and no setup the planner"
+            " tried does"
+        )
+    return Plan(
+        profile=profile,
+        model=model,
+        gpu=gpu,
+        rules=core.rules,
+        setup=setup,
+        memory=memory,
+        config=engine_config(profile, model, setup, core.args, core.rules),
+        performance=performance,
+        recommendations=advice.recommendations,
+        findings=tuple(findings.items),
+        checked_args=core.args,
+        tp_chosen=core.tp_chosen,
+        performance_for=advice.best_action if not core.starts else None,
+        longest_max_model_len=advice.longest_max_model_len,
     )
 
 
@@ -340,46 +446,75 @@ def engine_config(
     return config
 
 
-def _performance(
-    profile: Profile, model: ResolvedModel, gpu: ResolvedGpu, setup: Setup, memory: MemoryResult
-) -> Performance:
-    spec = gpu.spec
-    if spec is None:
+def _performance(inputs: PerfInputs | None, gpu_name: str) -> Performance:
+    if inputs is None:
         return unknown_performance(
-            f"no performance estimate: {gpu.name} is not in the GPU catalog (bandwidth and"
+            f"no performance estimate: {gpu_name} is not in the GPU catalog (bandwidth and"
             " FLOP/s unknown)"
         )
+    return estimate_performance(inputs)
+
+
+def performance_inputs(
+    profile: Profile,
+    model: ResolvedModel,
+    gpu: ResolvedGpu,
+    setup: Setup,
+    memory: MemoryResult,
+    rules: Rules,
+) -> PerfInputs | None:
+    """What the performance model needs from a plan; None for a GPU outside the catalog."""
+    spec = gpu.spec
+    if spec is None:
+        return None
     arch = model.arch
     active = model.params_active or parameter_counts(arch).active
     total = max(1, model.params_total)
     moe = arch.moe
     fp8 = (setup.quantization in FP8_COMPUTE) and spec.fp8 and spec.fp8_tflops is not None
     peak = spec.fp8_tflops if fp8 and spec.fp8_tflops is not None else spec.bf16_tflops
-    interconnect = profile.hardware.interconnect
-    if interconnect == "unknown":
-        interconnect = spec.interconnect
-    return estimate_performance(
-        PerfInputs(
-            bandwidth_gb_s=spec.bandwidth_gb_s,
-            peak_tflops=peak,
-            weights_bytes=memory.stage.weights,
-            active_fraction=min(1.0, active / total) if moe is not None else 1.0,
-            experts_per_token=moe.experts_per_token if moe is not None else 0,
-            num_experts=moe.num_experts if moe is not None else 0,
-            kv_bytes_per_token=memory.stage.layout.bytes_per_token,
-            active_params=float(active),
-            num_layers=arch.num_layers,
-            hidden_size=arch.hidden_size,
-            attention_width=arch.num_attention_heads * arch.head_dim,
-            tp=setup.tp,
-            pp=setup.pp,
-            nodes=profile.hardware.nodes,
-            interconnect=interconnect,
-            concurrency=profile.workload.concurrency,
-            prompt_tokens=min(profile.workload.prompt_tokens, memory.max_model_len),
-            gen_tokens=profile.workload.gen_tokens,
-        )
+    workload, slo = profile.workload, profile.workload.slo
+    return PerfInputs(
+        bandwidth_gb_s=spec.bandwidth_gb_s,
+        peak_tflops=peak,
+        weights_bytes=memory.stage.weights,
+        active_fraction=min(1.0, active / total) if moe is not None else 1.0,
+        experts_per_token=moe.experts_per_token if moe is not None else 0,
+        num_experts=moe.num_experts if moe is not None else 0,
+        kv_bytes_per_token=memory.stage.layout.bytes_per_token,
+        active_params=float(active),
+        num_layers=arch.num_layers,
+        hidden_size=arch.hidden_size,
+        attention_width=arch.num_attention_heads * arch.head_dim,
+        tp=setup.tp,
+        pp=setup.pp,
+        nodes=profile.hardware.nodes,
+        interconnect=profile.hardware.interconnect,
+        concurrency=workload.concurrency,
+        prompt_tokens=min(workload.prompt_tokens, memory.max_model_len),
+        gen_tokens=workload.gen_tokens,
+        embedding_params=float(arch.vocab_size * arch.hidden_size),
+        tied_embeddings=arch.tie_word_embeddings,
+        moe_layers=moe.num_moe_layers if moe is not None else 0,
+        catalog_link=spec.interconnect,
+        max_num_seqs=setup.max_num_seqs,
+        max_num_batched_tokens=setup.max_num_batched_tokens,
+        kv_tokens=memory.kv_tokens,
+        enforce_eager=setup.enforce_eager,
+        cudagraph_max_batch=largest_capture_size(arch, gpu.compute_capability, setup, rules),
+        slo_ttft_ms=slo.ttft_ms if slo is not None else None,
+        slo_tpot_ms=slo.tpot_ms if slo is not None else None,
     )
 
 
-__all__ = ["Plan", "PlanContext", "engine_config", "plan_profile"]
+__all__ = [
+    "Plan",
+    "PlanContext",
+    "PlanCore",
+    "batch_for",
+    "default_pp",
+    "engine_config",
+    "performance_inputs",
+    "plan_core",
+    "plan_profile",
+]

@@ -1,54 +1,51 @@
 """Recommendations and the feasibility verdict as findings (DESIGN §4).
 
-Each candidate change re-runs the memory model with one knob changed, so every suggestion
-states the figure it buys ("kv_cache_dtype: fp8 → 2.0× KV tokens"). Only values the targeted
-vLLM accepts are suggested.
+`planning/search.py` finds the setups; this module turns them into what users read: the
+`recommendations` of plan.json (each with what it buys), the quick fixes the findings carry,
+and the findings themselves. Every setup shown was re-planned from the edited profile, so a
+fix's title states the figures the fixed profile gets.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from vllm_wizard.catalog.models import catalog_models, config_dict
-from vllm_wizard.models.arch import ModelArch, ModelConfigError, arch_from_config
-from vllm_wizard.planning.findings import FieldPath, Findings, Fix, fixes_data
-from vllm_wizard.planning.memory import (
-    GIB,
-    STARTUP_RESERVE_GIB,
-    MemoryResult,
-    ModelInputs,
-    Setup,
-    compute_memory,
+from vllm_wizard.planning.findings import FieldPath, Finding, Findings, Fix, fixes_data
+from vllm_wizard.planning.memory import GIB, MemoryResult
+from vllm_wizard.planning.result import FieldEdit, Recommendation
+from vllm_wizard.planning.search import (
+    UTIL_FIELD,
+    VRAM_FIELD,
+    Edits,
+    Found,
+    PlanOptions,
+    Replan,
+    edited_profile,
+    same_model,
+    search,
 )
-from vllm_wizard.planning.result import Recommendation
 from vllm_wizard.planning.semantic import (
     GPU_FIELD,
     GPUS_FIELD,
     LEN_FIELD,
     MODEL_FIELD,
+    NODES_FIELD,
+    PP_FIELD,
     QUANT_FIELD,
     TP_FIELD,
-    valid_tp,
 )
-from vllm_wizard.planning.versions import Rules
 from vllm_wizard.profile.diagnostics import Code
 
 if TYPE_CHECKING:
-    from vllm_wizard.hardware.resolve import ResolvedGpu
-    from vllm_wizard.models.resolve import ResolvedModel
-    from vllm_wizard.planning.plan import PlanContext
-    from vllm_wizard.profile.schema import Profile
+    from vllm_wizard.planning.plan import PlanCore
 
-KV_FIELD = ("model", "kv_cache_dtype")
-UTIL_FIELD = ("policy", "gpu_memory_utilization")
 CONCURRENCY_FIELD = ("workload", "concurrency")
-SEQS_FIELD = ("outputs", "vllm_args", "max_num_seqs")
-MAX_GPUS_PER_NODE = 8
-RAISED_UTILIZATION = 0.95
-LEAN_MAX_NUM_SEQS = 256
+GOALS: dict[str, Literal["start", "fit", "workload"]] = {
+    "start": "start",
+    "fit": "fit",
+    "workload": "workload",
+}
 
 
 def gib(value: float) -> str:
@@ -57,7 +54,7 @@ def gib(value: float) -> str:
 
 
 def verdict_phrase(memory: MemoryResult) -> str:
-    """`fits · 51.4 GiB KV · 420,864 tokens`-style summary of a variant."""
+    """`fits: 51.4 GiB KV, 420,864 tokens`-style summary of a variant."""
     if not memory.starts:
         return "still does not start"
     kv = f"{memory.kv_gib:,.1f} GiB KV, {memory.kv_tokens:,} tokens"
@@ -66,233 +63,228 @@ def verdict_phrase(memory: MemoryResult) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Fixes:
-    """The fixes found, by what they change; findings pick the ones that apply."""
+    """The quick fixes found; findings pick the ones that apply."""
 
-    tp: Fix | None = None
-    kv_fp8: Fix | None = None
-    max_model_len: Fix | None = None
-    quantized: Fix | None = None
-    utilization: Fix | None = None
+    start: tuple[Fix, ...] = ()
+    """Setups that start, cheapest first (then the cheapest that fits)."""
+    fit: tuple[Fix, ...] = ()
+    """Setups that fit the workload, cheapest first."""
     concurrency: Fix | None = None
-    max_num_seqs: Fix | None = None
+    quantization: tuple[Fix, ...] = ()
+    """For a method vLLM cannot load from this checkpoint: checkpoints, fp8, none."""
 
     def for_start(self) -> list[Fix]:
-        order = (self.tp, self.max_model_len, self.kv_fp8, self.quantized, self.utilization)
-        return [f for f in order if f is not None]
+        return list(self.start)
 
     def for_fit(self) -> list[Fix]:
-        order = (self.tp, self.kv_fp8, self.max_num_seqs, self.quantized, self.concurrency)
-        return [f for f in order if f is not None]
+        return [*self.fit, *([self.concurrency] if self.concurrency is not None else [])]
 
 
-def _rounded_length(length: int, block_size: int) -> int:
-    """A readable max_model_len at or below `length`: a multiple of 1024 from 4096 up."""
-    if length >= 4096:
-        return length // 1024 * 1024
-    return max(block_size, length // block_size * block_size)
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """What `recommend` found: the recommendations, their fixes, and the setup the
+    performance estimate is for when the profile does not start."""
+
+    recommendations: tuple[Recommendation, ...] = ()
+    fixes: Fixes = Fixes()
+    best: Found | None = None
+    longest_max_model_len: int = 0
+
+    @property
+    def best_action(self) -> str | None:
+        """The cheapest setup that starts, in words (`Use 4 GPUs, tp 4; …`)."""
+        return describe(self.best.edits, self.best.core) if self.best is not None else None
 
 
-@cache
-def _quantized_catalog() -> tuple[tuple[str, ModelArch, int], ...]:
-    """Every quantized catalog checkpoint with its architecture, parsed once."""
-    found: list[tuple[str, ModelArch, int]] = []
-    for entry in catalog_models():
-        config = config_dict(entry)
-        if "quantization_config" not in config and "quantization_config" not in config.get(
-            "text_config", {}
-        ):
-            continue
-        try:
-            found.append((entry.id, arch_from_config(config), entry.params_total))
-        except ModelConfigError:
-            continue
-    return tuple(found)
+def _field_name(path: FieldPath) -> str:
+    return path[-1] if path[:2] != ("outputs", "vllm_args") else f"vllm_args.{path[-1]}"
 
 
-_QUANT_SUFFIX = re.compile(
-    r"[-_.](awq|gptq|fp8|int4|int8|w4a16|w8a8|w8a16|bnb|4bit|8bit|dynamic|marlin)(?=$|[-_.])"
-)
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
 
 
-def quantized_of(model_id: str) -> str:
-    """`org/Name-Instruct-GPTQ` → `name-instruct`: a checkpoint's name without its org and
-    quantization suffixes, to tell a quantized copy from a fine-tune of the same architecture."""
-    name = model_id.rsplit("/", 1)[-1].lower()
-    return _QUANT_SUFFIX.sub("", name)
+def _and(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
-def _quantized_variants(arch: ModelArch, model_id: str) -> list[tuple[str, ModelArch, int]]:
-    """Quantized catalog checkpoints of this very model (same name, same architecture)."""
-    wanted = quantized_of(model_id)
-    return [
-        (other_id, other, params)
-        for other_id, other, params in _quantized_catalog()
-        if other_id != model_id
-        and quantized_of(other_id) == wanted
-        and other.text_model_type == arch.text_model_type
-        and other.hidden_size == arch.hidden_size
-        and other.num_layers == arch.num_layers
-        and other.vocab_size == arch.vocab_size
+def layout_phrase(core: PlanCore, gpu_name: str | None = None) -> str:
+    """`2 nodes × 8 GPUs, tp 8 × pp 2` for a re-planned setup; with `gpu_name`:
+    `2 × H100 SXM, tp 2`."""
+    hw, setup = core.profile.hardware, core.setup
+    label = f" × {gpu_name}" if gpu_name is not None else " GPUs" if hw.gpus > 1 else " GPU"
+    where = f"{hw.nodes} nodes × {hw.gpus}{label}" if hw.nodes > 1 else f"{hw.gpus}{label}"
+    split = f"tp {setup.tp}" + (f" × pp {setup.pp}" if setup.pp > 1 else "")
+    return f"{where}, {split}"
+
+
+def describe(edits: Edits, core: PlanCore) -> str:
+    """What applying `edits` does, in words (`core` is the re-planned result):
+    `Use 2 nodes × 8 GPUs, tp 8 × pp 2; set kv_cache_dtype: fp8`."""
+    paths = {path for path, _ in edits}
+    heads: list[str] = []
+    if MODEL_FIELD in paths:
+        heads.append(str(core.profile.model.id))
+    hardware = GPU_FIELD in paths or GPUS_FIELD in paths or NODES_FIELD in paths
+    if hardware:
+        heads.append(layout_phrase(core, core.gpu.name if GPU_FIELD in paths else None))
+    rest = [
+        (path, value)
+        for path, value in edits
+        if path not in (GPU_FIELD, MODEL_FIELD, VRAM_FIELD, GPUS_FIELD, NODES_FIELD)
+        and not (hardware and path in (TP_FIELD, PP_FIELD))
     ]
+    sets = [f"{_field_name(p)}: {_value_text(v)}" for p, v in rest if v is not None]
+    removes = [_field_name(p) for p, v in rest if v is None]
+    parts: list[str] = []
+    if heads:
+        parts.append("Use " + ", ".join(heads))
+    if sets:
+        parts.append(("set " if heads else "Set ") + _and(sets))
+    if removes:
+        parts.append(("remove " if parts else "Remove ") + _and(removes))
+    return "; ".join(parts)
 
 
-def recommend(
-    profile: Profile,
-    context: PlanContext,
-    setup: Setup,
-    memory: MemoryResult,
-    tp_chosen: bool,
-) -> tuple[list[Recommendation], Fixes]:
+def _effect(found: Found, base: PlanCore) -> str:
+    memory = found.core.memory
+    phrase = verdict_phrase(memory)
+    if base.memory.starts and base.memory.kv_tokens and found.goal == "fit":
+        ratio = memory.kv_tokens / base.memory.kv_tokens
+        if abs(ratio - 1) >= 0.05:
+            return f"{ratio:.1f}× KV tokens; {phrase}"
+    return phrase
+
+
+def _recommendation(found: Found, effect: str) -> Recommendation:
+    core = found.core
+    path, value = found.edits[0]
+    hw = core.profile.hardware
+    return Recommendation(
+        field=".".join(path),
+        value=value,
+        reason="; ".join(found.reasons),
+        effect=effect,
+        title=f"{describe(found.edits, found.core)} ({effect})",
+        goal=GOALS[found.goal],
+        edits=[FieldEdit(field=".".join(p), value=v) for p, v in found.edits],
+        starts=core.starts,
+        fits=core.fits,
+        gpu_name=core.gpu.name,
+        gpus=hw.gpus * hw.nodes,
+        nodes=hw.nodes,
+        tensor_parallel_size=core.setup.tp,
+        pipeline_parallel_size=core.setup.pp,
+        kv_cache_gib=core.memory.kv_gib,
+        kv_cache_tokens=core.memory.kv_tokens,
+    )
+
+
+def _fix(edits: Edits, title: str, preferred: bool = False) -> Fix:
+    return Fix(title, edits, preferred, remove=any(value is None for _, value in edits))
+
+
+def recommend(core: PlanCore, options: PlanOptions, replan: Replan) -> Advice:
     """What to change, each with what it buys, and the matching quick fixes."""
-    rules = context.rules
-
-    def run(variant: Setup, model: ModelInputs | None = None) -> MemoryResult:
-        return compute_memory(model or context.model, context.gpu, variant, context.workload, rules)
-
+    result = search(core, options, replan)
     recs: list[Recommendation] = []
-    fixes: dict[str, Fix] = {}
-    arch = context.model.arch
-    hw = profile.hardware
-    if memory.fits:
-        return recs, Fixes()
-
-    def add(
-        kind: str,
-        path: FieldPath,
-        value: Any,
-        reason: str,
-        effect: str,
-        *,
-        extra: Fix | None = None,
-    ) -> None:
-        recs.append(Recommendation(field=".".join(path), value=value, reason=reason, effect=effect))
-        fixes[kind] = extra or Fix.set(f"Set {path[-1]}: {value} ({effect})", path, value)
-
-    # Tensor parallelism: the smallest tp that fits, first on the GPUs the profile has.
-    available = hw.gpus * hw.nodes // max(1, setup.pp)
-    limit = max(available, MAX_GPUS_PER_NODE * hw.nodes // max(1, setup.pp))
-    for tp in range(setup.tp + 1, limit + 1):
-        if not valid_tp(arch, tp):
+    start: list[Fix] = []
+    fit: list[Fix] = []
+    for index, found in enumerate(result.starting):
+        rec = _recommendation(found, _effect(found, core))
+        recs.append(rec)
+        start.append(_fix(found.edits, rec.title, preferred=index == 0))
+    for found in result.fitting:
+        if any(found.edits == other.edits for other in result.starting):
             continue
-        per_node = max(setup.gpus_per_node, -(-tp * setup.pp // hw.nodes))
-        variant = run(replace(setup, tp=tp, gpus_per_node=per_node))
-        if not variant.fits:
+        rec = _recommendation(found, _effect(found, core))
+        recs.append(rec)
+        fit.append(_fix(found.edits, rec.title, preferred=not fit and core.starts))
+        if not core.starts:
+            start.append(_fix(found.edits, rec.title))
+    concurrency = _concurrency(core, replan, recs)
+    return Advice(
+        recommendations=tuple(recs),
+        fixes=Fixes(
+            start=tuple(start),
+            fit=tuple(fit),
+            concurrency=concurrency,
+            quantization=_quantization_fixes(core, options, replan),
+        ),
+        best=result.starting[0] if result.starting else None,
+        longest_max_model_len=result.longest_max_model_len,
+    )
+
+
+def _concurrency(core: PlanCore, replan: Replan, recs: list[Recommendation]) -> Fix | None:
+    """The most concurrent requests the KV cache holds with the headroom kept (a workload
+    change, not a setup: offered only when the profile starts but the workload does not fit)."""
+    memory, profile = core.memory, core.profile
+    if not core.starts or core.fits:
+        return None
+    workload = profile.workload
+    per_request = memory.stage.layout.request_bytes(
+        min(workload.prompt_tokens + workload.gen_tokens, memory.max_model_len)
+    )
+    room = memory.stage.kv_cache - profile.policy.headroom_gb * GIB
+    need = per_request * profile.policy.fragmentation_factor
+    if need <= 0 or room <= 0:
+        return None
+    most = int(room // need)
+    if not 1 <= most < workload.concurrency:
+        return None
+    edits: Edits = ((CONCURRENCY_FIELD, most),)
+    fixed = replan(edited_profile(profile, edits), core.model, core.gpu)
+    if not fixed.fits:
+        return None
+    reason = "the most concurrent requests the KV cache holds with the headroom kept"
+    rec = _recommendation(Found("workload", edits, fixed, (reason,)), verdict_phrase(fixed.memory))
+    recs.append(rec)
+    return Fix.set(rec.title, CONCURRENCY_FIELD, most)
+
+
+def _quantization_fixes(core: PlanCore, options: PlanOptions, replan: Replan) -> tuple[Fix, ...]:
+    """For a method this checkpoint cannot load: a checkpoint quantized with it, fp8 on the
+    fly, or none, each re-planned so its title states what it gives."""
+    finding = _checkpoint_config_finding(core.findings)
+    if finding is None or finding.data is None:
+        return ()
+    method = str(finding.data["needs_checkpoint_config"])
+    family = method.removeprefix("auto_").removesuffix("_marlin")
+    choices: list[Edits] = []
+    for variant in options.quantized:
+        declared = variant.arch.quantization
+        if (
+            declared is not None
+            and declared.method.removeprefix("auto_").removesuffix("_marlin") == family
+            and same_model(core.model.arch, variant.arch)
+        ):
+            choices.append(((MODEL_FIELD, variant.model_id), (QUANT_FIELD, "none")))
+    for fix in finding.data.get("fixes") or []:
+        choices.append(tuple((tuple(e["path"]), e["value"]) for e in fix["edits"]))
+    fixes: list[Fix] = []
+    for edits in choices:
+        model = core.model
+        if edits[0][0] == MODEL_FIELD:
+            model = next(v for v in options.quantized if v.model_id == edits[0][1])
+        fixed = replan(edited_profile(core.profile, edits), model, core.gpu)
+        if not fixed.starts:
             continue
-        effect = verdict_phrase(variant)
-        if tp <= available:
-            add("tp", TP_FIELD, tp, f"tensor parallelism over {tp} GPUs splits the weights", effect)
-        else:
-            gpus = -(-tp * setup.pp // hw.nodes)
-            title = f"Use {gpus} GPUs with tp_size: {tp} ({effect})"
-            recs.append(
-                Recommendation(
-                    field="hardware.gpus",
-                    value=gpus,
-                    reason=f"it needs {tp} GPUs with tensor parallelism; the profile has"
-                    f" {available}",
-                    effect=effect,
-                )
-            )
-            fixes["tp"] = Fix(title, ((GPUS_FIELD, gpus), (TP_FIELD, tp)))
-        break
+        title = f"{describe(edits, fixed)} ({verdict_phrase(fixed.memory)})"
+        fixes.append(_fix(edits, title, preferred=not fixes))
+    return tuple(fixes)
 
-    # fp8 KV cache: half the bytes per token.
-    spec_fp8 = context.gpu.capability is not None and context.gpu.capability >= (8, 9)
-    if profile.model.kv_cache_dtype in ("auto", "float16", "bfloat16") and spec_fp8:
-        variant = run(replace(setup, kv_cache_dtype="fp8"))
-        if variant.starts and (variant.fits or not memory.starts):
-            ratio = variant.kv_tokens / memory.kv_tokens if memory.kv_tokens else None
-            effect = f"{ratio:.1f}× KV tokens" if ratio else verdict_phrase(variant)
-            add("kv_fp8", KV_FIELD, "fp8", "an fp8 KV cache stores one byte per value", effect)
 
-    # The longest max_model_len that starts (vLLM's own estimate, rounded down).
-    refusal = memory.refusal
-    if refusal is not None and refusal.kind == "max-model-len" and refusal.longest > 0:
-        length = _rounded_length(refusal.longest, memory.block_size)
-        variant = run(replace(setup, max_model_len=length))
-        if variant.starts:
-            add(
-                "max_model_len",
-                LEN_FIELD,
-                length,
-                f"the longest request that fits in {gib(refusal.available_gib * GIB)} of KV cache",
-                f"max_model_len: {length:,} fits",
-            )
-
-    # Smaller weights: a quantized checkpoint of the same model, or fp8 on the fly.
-    if setup.quantization is None:
-        for model_id, other, params in _quantized_variants(arch, profile.model.id):
-            method = other.quantization.method if other.quantization else None
-            variant = run(replace(setup, quantization=method), ModelInputs(other, params, None))
-            if variant.starts:
-                effect = f"weights {gib(variant.stage.weights)}; {verdict_phrase(variant)}"
-                add(
-                    "quantized",
-                    MODEL_FIELD,
-                    model_id,
-                    f"a {(method or 'quantized').upper()} checkpoint of the same model",
-                    effect,
-                )
-                break
-        else:
-            capability = context.gpu.capability
-            if capability is not None and capability >= (7, 5):
-                method = "fp8_per_tensor" if rules.online_fp8_per_tensor else "fp8"
-                variant = run(replace(setup, quantization=method))
-                if variant.starts:
-                    effect = f"weights {gib(variant.stage.weights)}; {verdict_phrase(variant)}"
-                    add(
-                        "quantized",
-                        QUANT_FIELD,
-                        method,
-                        "fp8 weights, quantized by vLLM at load time",
-                        effect,
-                    )
-
-    # A little more of the GPU.
-    if not memory.starts and setup.gpu_memory_utilization < RAISED_UTILIZATION:
-        variant = run(replace(setup, gpu_memory_utilization=RAISED_UTILIZATION))
-        if variant.starts:
-            add(
-                "utilization",
-                UTIL_FIELD,
-                RAISED_UTILIZATION,
-                "vLLM may use more of each GPU",
-                verdict_phrase(variant),
-            )
-
-    if memory.starts:
-        # Fewer scheduled sequences: a smaller sampler warm-up leaves more for the KV cache.
-        wanted = max(LEAN_MAX_NUM_SEQS, profile.workload.concurrency)
-        if setup.max_num_seqs > wanted and "max_num_seqs" not in profile.outputs.vllm_args:
-            variant = run(replace(setup, max_num_seqs=wanted))
-            gained = variant.stage.kv_cache - memory.stage.kv_cache
-            if gained > 0.05 * GIB:
-                add(
-                    "max_num_seqs",
-                    SEQS_FIELD,
-                    wanted,
-                    f"the workload runs {profile.workload.concurrency} requests at once; vLLM"
-                    f" schedules up to {setup.max_num_seqs} and profiles for them",
-                    f"+{gib(gained)} KV cache; {verdict_phrase(variant)}",
-                )
-        # The concurrency that fits.
-        per_request = memory.stage.layout.request_bytes(
-            min(profile.workload.prompt_tokens + profile.workload.gen_tokens, memory.max_model_len)
-        )
-        room = memory.stage.kv_cache - profile.policy.headroom_gb * GIB
-        need = per_request * profile.policy.fragmentation_factor
-        if need > 0 and room > 0:
-            most = int(room // need)
-            if 1 <= most < profile.workload.concurrency:
-                add(
-                    "concurrency",
-                    CONCURRENCY_FIELD,
-                    most,
-                    "the most concurrent requests the KV cache holds with the headroom kept",
-                    f"concurrency: {most} fits",
-                )
-    return recs, Fixes(**fixes)
+def _checkpoint_config_finding(findings: tuple[Finding, ...]) -> Finding | None:
+    return next(
+        (f for f in findings if f.data is not None and "needs_checkpoint_config" in f.data),
+        None,
+    )
 
 
 def _breakdown(memory: MemoryResult) -> str:
@@ -314,17 +306,12 @@ def _breakdown(memory: MemoryResult) -> str:
     )
 
 
-def feasibility_findings(
-    profile: Profile,
-    model: ResolvedModel,
-    gpu: ResolvedGpu,
-    setup: Setup,
-    memory: MemoryResult,
-    fixes: Fixes,
-    findings: Findings,
-    rules: Rules,
-) -> None:
-    """The memory verdict as findings on the fields most to blame."""
+def feasibility_findings(core: PlanCore, advice: Advice, findings: Findings) -> None:
+    """The memory verdict as findings on the fields most to blame (and, for a quantization
+    method the checkpoint cannot load, the re-planned fixes on that finding)."""
+    profile, gpu, setup, memory, rules = core.profile, core.gpu, core.setup, core.memory, core.rules
+    fixes = advice.fixes
+    _attach_quantization_fixes(findings, fixes.quantization)
     refusal = memory.refusal
     related: tuple[tuple[FieldPath, str], ...] = (
         (MODEL_FIELD, f"weights {gib(memory.stage.weights)} per GPU"),
@@ -336,13 +323,6 @@ def feasibility_findings(
     if refusal is not None:
         start_fixes = fixes.for_start()
         if refusal.kind == "startup-free-memory":
-            # the highest utilization the free memory allows (never above our default 0.9)
-            fitting = min(0.9, int(refusal.available_gib / (memory.total / GIB) * 100) / 100)
-            util_fixes = (
-                [Fix.set(f"Set gpu_memory_utilization: {fitting:g}", UTIL_FIELD, fitting, True)]
-                if fitting > 0
-                else []
-            )
             findings.error(
                 Code.DOES_NOT_START,
                 f"Does not start: vLLM wants {refusal.needed_gib:,.2f} GiB"
@@ -353,7 +333,7 @@ def feasibility_findings(
                 UTIL_FIELD,
                 GPU_FIELD,
                 related=related,
-                data=fixes_data(util_fixes),
+                data=fixes_data(start_fixes),
             )
         elif refusal.kind == "no-kv-memory":
             findings.error(
@@ -378,11 +358,8 @@ def feasibility_findings(
                 data=fixes_data(start_fixes),
             )
         else:
-            hint = (
-                f" The longest max_model_len that starts is {refusal.longest:,}."
-                if refusal.longest > 0
-                else ""
-            )
+            longest = advice.longest_max_model_len
+            hint = f" The longest max_model_len that starts is {longest:,}." if longest else ""
             findings.error(
                 Code.DOES_NOT_START,
                 f"Does not start: needs {refusal.needed_gib:,.2f} GiB of KV for one"
@@ -436,9 +413,7 @@ def feasibility_findings(
             GPU_FIELD,
             related=related,
         )
-    # The same threshold as the medium OOM risk: what utilization leaves free, less the CUDA
-    # context and communicators that are already there when vLLM takes its snapshot.
-    spare = memory.total - memory.budget - STARTUP_RESERVE_GIB * GIB
+    spare = memory.graph_spare  # the threshold of the medium OOM risk
     if not memory.cuda_graph_in_budget and memory.stage.cuda_graph > spare:
         findings.warning(
             Code.CUDA_GRAPH_RISK,
@@ -449,3 +424,14 @@ def feasibility_findings(
             UTIL_FIELD,
             related=related,
         )
+
+
+def _attach_quantization_fixes(findings: Findings, fixes: tuple[Fix, ...]) -> None:
+    """Replace the quick fixes of the "cannot load this method" finding by re-planned ones."""
+    finding = _checkpoint_config_finding(tuple(findings.items))
+    if finding is None or finding.data is None:
+        return
+    index = findings.items.index(finding)
+    data: dict[str, Any] = dict(finding.data)
+    data.update(fixes_data(list(fixes)))
+    findings.items[index] = replace(finding, data=data)

@@ -92,25 +92,94 @@ class Memory(_Section):
 class Span(_Section):
     low: float
     high: float
+    point: float | None = Field(
+        default=None, description="The best estimate, inside [low, high]; null for older plans."
+    )
+
+
+class LoadPoint(_Section):
+    """Point estimates at one concurrency: where latency breaks down as users are added."""
+
+    concurrency: int = Field(description="Users, each sending its next request when one ends.")
+    running: int = Field(
+        description="Requests vLLM runs at once (max_num_seqs and the KV cache cap it)."
+    )
+    output_tokens_per_s: float = Field(description="Output tokens per second, all users.")
+    tpot_ms: float = Field(description="Mean time per output token after the first.")
+    ttft_ms: float = Field(description="Mean time to first token.")
+    ttft_p90_ms: float = Field(description="90th-percentile time to first token.")
+
+
+class SloCheck(_Section):
+    """The workload's latency targets (`workload.slo`) against the point estimates."""
+
+    ttft_ms: float | None = Field(description="Target for the p90 time to first token.")
+    tpot_ms: float | None = Field(description="Target for the mean time per output token.")
+    met: bool = Field(description="Both targets met at the workload's concurrency.")
+    max_concurrency: int | None = Field(
+        description="Largest concurrency that meets both targets; null when even 1 misses."
+    )
 
 
 class Performance(_Section):
     decode_tokens_per_s: Span | None = Field(
-        description="Output tokens per second across all concurrent requests (one replica)."
+        description=(
+            "Output tokens per second across all concurrent requests (one replica), prefill"
+            " time included, as `vllm bench serve` reports it."
+        )
     )
     inter_token_latency_ms: Span | None = Field(
-        description="Time between two output tokens of one request."
+        description="One decode step of the running batch: the gap between two tokens."
     )
-    prefill_tokens_per_s: Span | None
-    ttft_ms: Span | None = Field(description="Time to first token for one prompt, unqueued.")
+    prefill_tokens_per_s: Span | None = Field(description="Prompt tokens per second, one prompt.")
+    ttft_ms: Span | None = Field(
+        description="Mean time to first token at the workload's concurrency, queueing included."
+    )
+    tpot_ms: Span | None = Field(
+        default=None,
+        description="Mean time per output token after the first, prefill stalls included.",
+    )
+    ttft_p90_ms: Span | None = Field(
+        default=None, description="90th-percentile time to first token at that concurrency."
+    )
+    concurrency: int | None = Field(default=None, description="The concurrency these are for.")
+    running: int | None = Field(
+        default=None, description="Requests running at once at that concurrency; others queue."
+    )
+    curve: list[LoadPoint] = Field(
+        default_factory=list, description="Point estimates as concurrency grows."
+    )
+    slo: SloCheck | None = Field(default=None, description="`workload.slo` checked.")
     assumptions: list[str]
 
 
+class FieldEdit(_Section):
+    field: str = Field(description="A profile field (dotted path).")
+    value: Any = Field(description="The value to set; null removes the field.")
+
+
 class Recommendation(_Section):
-    field: str = Field(description="The profile field to change (dotted path).")
-    value: Any = Field(description="The value to set.")
+    """A setup the planner re-planned and verified: every edit applied, it starts (or fits)."""
+
+    field: str = Field(description="The first profile field to change (dotted path).")
+    value: Any = Field(description="Its value.")
     reason: str
     effect: str = Field(description="What it buys, in figures.")
+    title: str = Field(description="What to do and what it buys, as the quick fix reads.")
+    goal: Literal["start", "fit", "workload"] = Field(
+        description="What it was chosen for: to start, to fit the workload, or a smaller"
+        " workload that fits."
+    )
+    edits: list[FieldEdit] = Field(description="Every field to set, `field`/`value` first.")
+    starts: bool = Field(description="The profile with these edits starts.")
+    fits: bool = Field(description="The profile with these edits fits the workload.")
+    gpu_name: str
+    gpus: int = Field(description="GPUs of the deployment (per node × nodes).")
+    nodes: int
+    tensor_parallel_size: int
+    pipeline_parallel_size: int
+    kv_cache_gib: GiB = Field(description="KV cache per GPU with these edits.")
+    kv_cache_tokens: int = Field(description='vLLM\'s "GPU KV cache size" with these edits.')
 
 
 class PlanWarning(_Section):
@@ -153,5 +222,9 @@ class PlanDocument(_Section):
     commands: Commands
     performance: Performance
     recommendations: list[Recommendation]
-    warnings: list[PlanWarning]
+    warnings: list[PlanWarning] = Field(
+        description="Every error and warning of the analysis behind the plan, each once: the"
+        " profile's text, the model and GPU look-ups (model-derived, gpu-ambiguous, ...) and"
+        " the planner's."
+    )
     explain: list[Derivation] = Field(description="How each memory figure was derived.")

@@ -25,6 +25,26 @@ MIN_CAPABILITY: dict[str, tuple[int, int]] = {
 }  # fmt: skip
 """`QuantizationConfig.get_min_capability` of each method in vLLM 0.33.0."""
 
+CHECKPOINT_CONFIG_FILES: dict[str, tuple[str, ...]] = {
+    "awq": ("quantize_config.json", "quant_config.json"),
+    "awq_marlin": ("quantize_config.json", "quant_config.json"),
+    "auto_awq": ("quantize_config.json", "quant_config.json"),
+    "gptq": ("quantize_config.json",),
+    "gptq_marlin": ("quantize_config.json",),
+    "auto_gptq": ("quantize_config.json",),
+    "moe_wna16": ("quantize_config.json",),
+    "modelopt": ("hf_quant_config.json",),
+    "modelopt_fp4": ("hf_quant_config.json",),
+    "modelopt_mxfp8": ("hf_quant_config.json",),
+    "modelopt_mixed": ("hf_quant_config.json",),
+    "inc": ("quantization_config.json",),
+}
+"""Methods that read their settings from the checkpoint (`get_config_filenames()` is not
+empty in vLLM 0.33.0): without a `quantization_config` in config.json and without one of
+these files, `get_quant_config` (model_loader/weight_utils.py) raises
+`ValueError: Cannot find the config file for <method>`. Online methods (fp8, fp8_per_tensor,
+…) return no file names and quantize at load time."""
+
 TP_FIELD = ("hardware", "tp_size")
 PP_FIELD = ("hardware", "pp_size")
 GPUS_FIELD = ("hardware", "gpus")
@@ -142,12 +162,54 @@ def check_max_model_len(profile: Profile, arch: ModelArch, findings: Findings) -
 
 
 def check_quantization(
-    profile: Profile, arch: ModelArch, gpu: ResolvedGpu, method: str | None, findings: Findings
+    profile: Profile,
+    arch: ModelArch,
+    gpu: ResolvedGpu,
+    method: str | None,
+    findings: Findings,
+    *,
+    online_fp8: str = "fp8",
+    removed: frozenset[str] = frozenset(),
 ) -> bool:
-    """The requested method against the checkpoint's and against the GPU."""
+    """The requested method against the checkpoint's and against the GPU.
+
+    `online_fp8` is the targeted vLLM's spelling of fp8 quantized at load time; `removed`
+    holds the methods the targeted vLLM no longer has.
+    """
     requested = profile.model.quantization
     declared = arch.quantization.method if arch.quantization is not None else None
     ok = True
+    if declared in removed:
+        findings.error(
+            Code.QUANTIZATION,
+            f"{profile.model.id} is a {declared} checkpoint, and vLLM {profile.target_vllm_version}"
+            f' no longer has that method: it stops with "Unknown quantization method:'
+            f' {declared}". Serve the unquantized model (with quantization: {online_fp8} to'
+            " halve its weights) or another quantized copy.",
+            MODEL_FIELD,
+            related=((MODEL_FIELD, f"quantization_config.quant_method = {declared}"),),
+        )
+        return False
+    if declared is None and requested in CHECKPOINT_CONFIG_FILES:
+        files = " or ".join(CHECKPOINT_CONFIG_FILES[requested])
+        findings.error(
+            Code.QUANTIZATION,
+            f"quantization {requested} needs a checkpoint quantized with it, and"
+            f" {profile.model.id} is not one (no quantization_config in its config.json):"
+            f' vLLM stops loading with "Cannot find the config file for {requested}" (unless'
+            f" the repo ships {files}). Serve a checkpoint quantized with {requested}, or use"
+            f" {online_fp8}, which vLLM quantizes at load time.",
+            QUANT_FIELD,
+            related=((MODEL_FIELD, "no quantization_config in config.json"),),
+            data=fixes_data(
+                [
+                    Fix.set(f"Set quantization: {online_fp8}", QUANT_FIELD, online_fp8, True),
+                    Fix.set("Set quantization: none", QUANT_FIELD, "none"),
+                ],
+                needs_checkpoint_config=requested,
+            ),
+        )
+        return False
     if requested != "none" and declared is not None and requested != declared:
         compatible = {declared, f"{declared}_marlin", declared.removesuffix("_marlin")}
         if requested not in compatible:

@@ -73,6 +73,10 @@ class Rules:
     online_fp8_per_tensor: bool
     """`--quantization fp8` on an unquantized checkpoint is deprecated for
     `fp8_per_tensor` (0.32+)."""
+    bitsandbytes: bool
+    """bitsandbytes checkpoints load (up to 0.27: the 0.28 wheel has no
+    model_executor/layers/quantization/bitsandbytes.py, so `_verify_quantization` refuses them
+    as an unknown method)."""
     refusal_wording: str
     """How vLLM's start-up refusal spells "the model's" (0.22 fixed "the models's")."""
     default_utilization: float
@@ -81,6 +85,35 @@ class Rules:
     """Releases before 0.8 ran the V0 engine by default. Its one rule modelled here (from
     the RTX 3090 Llama-3.1-8B logs in tests/accuracy): chunked prefill was off up to a
     32,768-token max_model_len, so the profiling run covered max_model_len tokens."""
+    lean_v1_sampler: bool = False
+    """The V1 model runner's sampler warm-up costs ~40 % of what it did up to 0.16 (0.17+,
+    until Model Runner V2 replaces it at 0.29): Qwen3-14B on an H100 profiles 5.64 GiB of
+    activation on 0.16.0 and 2.23 GiB on 0.17.0 (llm-d-planner's version sweep)."""
+    larger_non_torch_tp: bool = False
+    """With tensor parallelism, 0.60 GiB of non-torch memory per GPU at tp 2 and 0.71 from
+    tp 4 besides FlashInfer's all-reduce workspace (0.17+; 0.19 H100 logs: 2.07–2.10 GiB at
+    tp 2, 2.21 at tp 4, less the 1.5 GiB workspace), against 0.55 at any tp up to 0.14 (0.11
+    H100 logs). Kept after 0.28 for want of a log: the safe side."""
+    larger_non_torch_tp1: bool = False
+    """At tp 1, 0.25 GiB of non-torch memory on 0.18–0.26 (0.13 up to 0.17: Qwen3-14B on an
+    H100 in llm-d-planner's version sweep; 0.24–0.26 in the 0.19 logs). Those releases profile
+    the CUDA graphs (`profile_cudagraph_memory`) inside the `memory_profiling` window of
+    gpu_worker.py, so what the captures leave behind counts as non-torch; 0.17 had no graph
+    profiling and 0.27 moved it after the window."""
+    fi_allreduce_fusion: bool = False
+    """The all-reduce + RMSNorm fusion pass is on by default for tp > 1 on Hopper and
+    Blackwell (`enable_allreduce_rms_fusion` in the -O2 defaults, 0.17+; off in 0.14), with
+    FlashInfer's workspace (planning/allreduce.py)."""
+    fi_fusion_single_stage_only: bool = False
+    """The fusion also needs pp = 1 and dp = 1 (0.17–0.20; 0.24 dropped the condition)."""
+    fi_standalone_allreduce: bool = False
+    """`VLLM_ALLREDUCE_USE_FLASHINFER` defaults to 1 (0.29+): plain all-reduces use the same
+    workspace, sized up for the tuned MNNVL message sizes, whatever the pipeline."""
+    fi_mnnvl_first: bool = False
+    """A single node prefers the MNNVL backend, trtllm being the fallback (0.26+)."""
+    fi_buffers_multicast_granular: bool = False
+    """The pinned FlashInfer (0.6.4–0.6.14, vLLM 0.17–0.26) rounds every workspace buffer up
+    to the 512 MiB multicast granularity, multicast or not."""
 
     @property
     def exact(self) -> bool:
@@ -126,7 +159,16 @@ def rules_for(version: str) -> Rules:
         batch_tier_160=since("0.28.0"),
         performance_mode=since("0.17.0"),
         online_fp8_per_tensor=since("0.32.0"),
+        bitsandbytes=not since("0.28.0"),
         refusal_wording="model's" if since("0.22.0") else "models's",
         default_utilization=0.92 if since("0.20.0") else 0.90,
         v0_engine=version_key(version) < version_key(V1_DEFAULT_SINCE),
+        lean_v1_sampler=since("0.17.0") and not since("0.29.0"),
+        larger_non_torch_tp=since("0.17.0"),
+        larger_non_torch_tp1=since("0.18.0") and not since("0.27.0"),
+        fi_allreduce_fusion=since("0.17.0"),
+        fi_fusion_single_stage_only=since("0.17.0") and not since("0.21.0"),
+        fi_standalone_allreduce=since("0.29.0"),
+        fi_mnnvl_first=since("0.26.0"),
+        fi_buffers_multicast_granular=since("0.17.0") and not since("0.27.0"),
     )

@@ -81,10 +81,37 @@ def _bytes_per_quantized_param(
         return 1.0
     if method in ("int8_per_channel_weight_only", "experts_int8"):
         return 1.0
+    if method == "bitsandbytes":
+        return _bitsandbytes_bytes(info)
     if method == "humming":
         return bits / 8 + dtype_bytes / group
     # fp8 and its variants (fp8, fbgemm_fp8, modelopt, mxfp8, deepseek_v4_fp8, quark, ...)
     return 1.0
+
+
+BNB_BLOCK_SIZE = 64
+"""One absmax scale per 64 weights: `quantize_4bit`'s block, which transformers' saved
+checkpoints and vLLM's loader use (BitsAndBytesConfig has no block-size key)."""
+BNB_NESTED_BLOCK = 256
+"""Double quantization: one fp32 scale per 256 absmax values (bitsandbytes' nested block)."""
+
+
+def _bitsandbytes_bytes(info: QuantizationInfo | None) -> float:
+    """One bitsandbytes-quantized linear weight on the GPU (vLLM ≤ 0.27).
+
+    8-bit: one int8 byte (plus an fp32 scale per output row, negligible). 4-bit: two weights
+    packed per uint8 (`BitsAndBytesLinearMethod.create_qweight_for_4bit`: input × output // 2
+    bytes) and the block scales of the QuantState: an fp32 absmax per 64 weights, or with
+    double quantization a uint8 absmax per 64 and an fp32 per 256 of those. Quantizing on
+    load (`--quantization bitsandbytes` on an unquantized checkpoint) is 4-bit NF4 with double
+    quantization (`quantize_4bit(..., compress_statistics=True)` in bitsandbytes_loader.py).
+    Embeddings and the lm_head are not `LinearBase` layers: they stay in the model dtype.
+    """
+    if info is not None and info.bits == 8:
+        return 1.0
+    if info is None or info.nested_scales:
+        return 0.5 + 1 / BNB_BLOCK_SIZE + 4 / (BNB_BLOCK_SIZE * BNB_NESTED_BLOCK)
+    return 0.5 + 4 / BNB_BLOCK_SIZE
 
 
 @cache
@@ -146,8 +173,15 @@ def estimate_weights(
     rope = _rope_cache_bytes(arch, dtype_bytes)
 
     if params_by_dtype and (method is None or method == declared):
+        # bitsandbytes keeps its QuantStates (absmax, quant maps) in fp32 on the GPU
+        kept = {"F32"} if declared == "bitsandbytes" else set()
         total = sum(
-            count * (dtype_bytes if name in FLOAT_DTYPES else SAFETENSORS_BYTES.get(name, 2))
+            count
+            * (
+                dtype_bytes
+                if name in FLOAT_DTYPES and name not in kept
+                else SAFETENSORS_BYTES.get(name, 2)
+            )
             for name, count in params_by_dtype.items()
         )
         stored_quantized = sum(c for n, c in params_by_dtype.items() if n not in FLOAT_DTYPES)
@@ -181,10 +215,12 @@ def estimate_weights(
     middle_stage = max(parts[1:-1], default=0) * per_layer
     if pp > 1 and arch.tie_word_embeddings:
         last_stage += embedding_bytes  # the last stage needs its own copy to compute logits
-    heaviest = max(first_stage, last_stage, middle_stage) / tp + rope
+    # replicated on every tp rank (the sparse-attention indexer), in the model dtype
+    replicated = counts.replicated * dtype_bytes / max(1, arch.num_layers) * max(parts)
+    heaviest = max(first_stage, last_stage, middle_stage) / tp + replicated * (1 - 1 / tp) + rope
     return WeightsEstimate(
         bytes_per_gpu=heaviest,
-        total_bytes=total + rope * tp * pp,
+        total_bytes=total + rope * tp * pp + counts.replicated * dtype_bytes * (tp - 1),
         quantized_fraction=fraction,
         method=method,
         how=how,
@@ -196,5 +232,5 @@ def _rope_cache_bytes(arch: ModelArch, dtype_bytes: float) -> float:
     rotary_dim = arch.mla.qk_rope_head_dim if arch.mla is not None else arch.head_dim
     if arch.attention == "hybrid" and arch.kv_layers == 0:
         return 0.0
-    positions = arch.derived_max_model_len
+    positions = arch.rope_cache_positions or arch.derived_max_model_len
     return float(positions * rotary_dim * dtype_bytes)

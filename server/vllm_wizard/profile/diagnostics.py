@@ -52,6 +52,7 @@ class Code(StrEnum):
     MODEL_UNRESOLVED = "model-unresolved"
     MODEL_LOADING = "model-loading"
     MODEL_CONFIG = "model-config"
+    MODEL_DERIVED = "model-derived"
     GPU_UNKNOWN = "gpu-unknown"
     GPU_UNDETECTED = "gpu-undetected"
     GPU_DETECTED = "gpu-detected"
@@ -77,6 +78,8 @@ class Code(StrEnum):
     DOES_NOT_FIT = "does-not-fit"
     LOW_HEADROOM = "low-headroom"
     CUDA_GRAPH_RISK = "cuda-graph-risk"
+    # performance: the estimate against workload.slo
+    SLO_MISSED = "slo-missed"
 
 
 MAX_LISTED = 100
@@ -103,6 +106,9 @@ class Diagnostic:
     message: str
     data: Mapping[str, Any] | None = None
     related: tuple[RelatedInformation, ...] = field(default_factory=tuple)
+    flag: str | None = None
+    """The command-line flag (`--gpu`) the finding is about, when a flag set the value rather
+    than the profile's text; `range` then means nothing (CLI overrides only)."""
 
     @property
     def is_error(self) -> bool:

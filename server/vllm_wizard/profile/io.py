@@ -87,3 +87,12 @@ def find_profiles(folder: Path) -> list[Path]:
         if declares_profile_version(head):
             found.append(candidate)
     return found
+
+
+def outside_profile_folder(profile_dir: Path, written: str) -> Path | None:
+    """Where `outputs.dir` (relative to the profile, `~` expanded) resolves when that leaves
+    the profile's folder; None when it stays inside. A profile alone must not send files
+    anywhere on disk: `generate` and the editor's command ask first (DESIGN §2)."""
+    base = profile_dir.resolve()
+    target = (base / Path(written).expanduser()).resolve()
+    return None if target == base or base in target.parents else target

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     WithJsonSchema,
@@ -72,6 +73,53 @@ QuantizationMethod = Annotated[
 ]
 
 
+def _lowercase(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _any_case_pattern(choices: tuple[str, ...]) -> str:
+    """A JSON Schema pattern (ECMA regex, no inline flags) matching `choices` in any case."""
+    words = ("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in w) for w in choices)
+    return f"^({'|'.join(words)})$"
+
+
+_INTERCONNECTS: tuple[str, ...] = ("pcie", "nvlink", "unknown")
+AnyCaseInterconnect = Annotated[
+    Interconnect,
+    BeforeValidator(_lowercase),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "anyOf": [
+                {"enum": list(_INTERCONNECTS)},
+                {"pattern": _any_case_pattern(_INTERCONNECTS)},
+            ],
+        }
+    ),
+]
+"""`NVLink` is how NVIDIA writes it and how the original CLI took it: any case, stored lowercase."""
+
+
+def _auto_means_none(value: Any) -> Any:
+    return None if value == "auto" else value
+
+
+TensorParallelSize = Annotated[
+    int | None,
+    BeforeValidator(_auto_means_none),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "string", "enum": ["auto"]},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+"""`tp_size: auto` (the original CLI's spelling) means what null means: the planner chooses."""
+
+
 def _section_config(title: str) -> ConfigDict:
     return ConfigDict(strict=True, extra="forbid", title=title, validate_default=False)
 
@@ -103,6 +151,20 @@ class ModelSection(BaseModel):
         description=(
             "A branch, tag or commit of the repository. Pins the architecture lookup and is"
             " passed to vLLM as `--revision`. `null` uses the default branch."
+        ),
+    )
+    base_model: str | None = Field(
+        default=None,
+        min_length=1,
+        title="Base model",
+        description=(
+            "The catalog model this checkpoint is a copy, quantization or sibling of (Hugging"
+            " Face's own term), e.g. `meta-llama/Llama-3.1-8B-Instruct` for"
+            " `neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8`. Used only when no config.json of"
+            " `id` can be read (offline, a private repo): the plan then takes the base's"
+            " architecture, with the quantization the id's name implies (AWQ, GPTQ-Int4, FP8,"
+            " W8A8, ...). Setting it confirms the assumption the `model-derived` warning states."
+            " Not passed to vLLM."
         ),
     )
     dtype: ModelDType = Field(
@@ -190,21 +252,22 @@ class HardwareSection(_Section):
             " less than the marketing figure: an H100 80GB shows 79.2 GiB."
         ),
     )
-    interconnect: Interconnect = Field(
+    interconnect: AnyCaseInterconnect = Field(
         default="unknown",
         title="Interconnect",
         description=(
             "How the GPUs talk to each other: `nvlink`, `pcie` or `unknown` (the GPU's usual"
-            " one). Affects the tensor-parallel communication estimate."
+            " one), in any case (`NVLink`). Affects the tensor-parallel communication estimate."
         ),
     )
-    tp_size: int | None = Field(
+    tp_size: TensorParallelSize = Field(
         default=None,
         ge=1,
         title="Tensor parallel size",
         description=(
             "GPUs one copy of the model is split across (`--tensor-parallel-size`). It must"
-            " divide the attention heads. `null` lets the planner choose the smallest that fits."
+            " divide the attention heads. `auto` or `null` lets the planner choose the smallest"
+            " that fits."
         ),
     )
     pp_size: int | None = Field(
@@ -214,6 +277,30 @@ class HardwareSection(_Section):
         description=(
             "Pipeline stages (`--pipeline-parallel-size`), usually one per node."
             " `null` means one stage per node."
+        ),
+    )
+
+
+class SloSection(_Section):
+    model_config = _section_config("Latency targets")
+
+    ttft_ms: float | None = Field(
+        default=None,
+        gt=0,
+        title="Time to first token (ms)",
+        description=(
+            "Target for the 90th-percentile time to first token at the workload's concurrency,"
+            " in milliseconds. The planner says when its estimate misses it and which"
+            " concurrency meets it."
+        ),
+    )
+    tpot_ms: float | None = Field(
+        default=None,
+        gt=0,
+        title="Time per output token (ms)",
+        description=(
+            "Target for the mean time per output token after the first (what `vllm bench"
+            " serve` calls TPOT), in milliseconds."
         ),
     )
 
@@ -247,6 +334,14 @@ class WorkloadSection(_Section):
         description=(
             "What to optimise the scheduler limits for: `throughput` (large batches),"
             " `latency` (small batches, fast first token) or `balanced`."
+        ),
+    )
+    slo: SloSection | None = Field(
+        default=None,
+        title="Latency targets",
+        description=(
+            "Optional service-level targets, e.g. `{ttft_ms: 2000, tpot_ms: 50}`: a warning when"
+            " the estimate misses one, with a quick fix to the largest concurrency that meets both."
         ),
     )
 
@@ -392,6 +487,9 @@ SECTIONS: Mapping[str, type[BaseModel]] = {
     "outputs": OutputsSection,
 }
 """Top-level keys that hold a section, and the model of each."""
+
+SUBSECTIONS: Mapping[tuple[str, str], type[BaseModel]] = {("workload", "slo"): SloSection}
+"""Mappings nested in a section: their keys are checked like a section's."""
 
 OPEN_MAPPINGS: frozenset[tuple[str, str]] = frozenset({("outputs", "vllm_args")})
 """Fields whose keys are free-form (checked against the flag table, not the schema)."""

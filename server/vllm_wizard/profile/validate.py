@@ -21,6 +21,7 @@ from vllm_wizard.profile.document import Node, Path, lookup, to_python
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import (
     SECTIONS,
+    SUBSECTIONS,
     VALUE_ALIASES,
     Profile,
 )
@@ -29,6 +30,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = tuple(Profile.model_fields)
 
 UNION_EXPECTATIONS: Mapping[tuple[str, ...], str] = {
     ("model", "max_model_len"): "a whole number greater than 0, `auto` or null",
+    ("hardware", "tp_size"): "a whole number of at least 1, `auto` or null",
 }
 """How to describe fields whose type is a union (pydantic reports one error per branch)."""
 
@@ -147,6 +149,14 @@ def _unknown_keys(root: Node) -> list[Diagnostic]:
             for inner in pair.value.mapping_pairs():
                 if inner.key.resolved.value not in known:
                     found.add(report(inner.key, known, f"in `{name}`"))
+                    continue
+                nested = SUBSECTIONS.get((name, str(inner.key.resolved.value)))
+                if nested is not None and inner.value.resolved.kind == "mapping":
+                    fields = tuple(nested.model_fields)
+                    where = f"in `{name}.{inner.key.resolved.value}`"
+                    for leaf in inner.value.mapping_pairs():
+                        if leaf.key.resolved.value not in fields:
+                            found.add(report(leaf.key, fields, where))
     return found.result({Code.UNKNOWN_KEY: "unknown keys"})
 
 
@@ -175,6 +185,11 @@ def _clean_data(root: Node, aliases: list[tuple[tuple[str, str], Node, str]]) ->
             known = _section_fields(section)
             for key in [k for k in body if k not in known]:
                 del body[key]
+            for (home, name), nested in SUBSECTIONS.items():
+                inner = body.get(name) if home == section else None
+                if isinstance(inner, dict):
+                    for key in [k for k in inner if k not in nested.model_fields]:
+                        del inner[key]
     for (section, name), _node, canonical in aliases:
         data[section][name] = canonical
     return data

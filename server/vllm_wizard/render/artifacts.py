@@ -6,7 +6,7 @@ plan cannot have (Compose for several nodes) is listed in `skipped` with the rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,6 +20,7 @@ from vllm_wizard.render.serve import one_line, serve_script
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
+    from vllm_wizard.profile.diagnostics import Diagnostic
 
 PLAN_JSON = "plan.json"
 FILENAMES: Mapping[EmitTarget, str] = {
@@ -84,14 +85,15 @@ def amd_warning(plan: Plan) -> str | None:
 
 
 def ray_note(plan: Plan) -> str | None:
-    """What a multi-node serve command needs first: it joins a Ray cluster, it makes none."""
+    """What a multi-node serve command needs first: it joins a Ray cluster, it makes none
+    (docker_run.sh, which starts one, does not get this note)."""
     nodes = plan.profile.hardware.nodes
     if nodes <= 1:
         return None
     return (
         f"Multi-node: start a Ray cluster across the {nodes} nodes first (`ray start --head` on"
-        " one, `ray start --address=HEAD_IP:6379` on each other; in Docker, each node's"
-        " container must join it, as vLLM's examples/online_serving/run_cluster.sh does), then"
+        " one, `ray start --address=HEAD_IP:6379` on each other, as vLLM's"
+        " examples/online_serving/run_cluster.sh does; docker_run.sh does it in Docker), then"
         " run this on the head node only."
     )
 
@@ -105,17 +107,22 @@ def _targets(emit: Iterable[EmitTarget]) -> list[EmitTarget]:
 
 
 def artifacts(
-    plan: Plan, emit: Iterable[EmitTarget], *, infeasible_banner: str | None
+    plan: Plan,
+    emit: Iterable[EmitTarget],
+    *,
+    infeasible_banner: str | None,
+    diagnostics: Sequence[Diagnostic],
 ) -> Artifacts:
     """Render each emit target (duplicates once) and plan.json.
 
     `infeasible_banner` is given when the plan does not start and the user allowed it; each
-    file but plan.json (whose `starts: false` says it) then begins with it.
+    file but plan.json (whose `starts: false` says it) then begins with it. `diagnostics` are
+    the analysis's, for plan.json's `warnings`.
     """
     warning = amd_warning(plan)
     banner = "\n".join(part for part in (infeasible_banner, warning) if part) or None
     note = ray_note(plan)
-    script_banner = "\n".join(part for part in (banner, note) if part) or None
+    serve_banner = "\n".join(part for part in (banner, note) if part) or None
     files: dict[str, Artifact] = {}
     skipped: dict[str, str] = {}
     for target in _targets(emit):
@@ -125,7 +132,9 @@ def artifacts(
         if reason is not None:
             skipped[name] = reason
             continue
-        script = name.endswith(".sh")
-        files[name] = Artifact(render(plan, script_banner if script else banner), script)
-    files[PLAN_JSON] = Artifact(plan_json(plan), False)
+        serve = target == "command"  # docker_run.sh starts the Ray cluster itself
+        files[name] = Artifact(
+            render(plan, serve_banner if serve else banner), name.endswith(".sh")
+        )
+    files[PLAN_JSON] = Artifact(plan_json(plan, diagnostics), False)
     return Artifacts(files, skipped, (warning,) if warning else ())

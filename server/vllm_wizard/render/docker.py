@@ -3,6 +3,18 @@
 The image's entrypoint is `vllm serve`, so the command starts at the model. The Hugging Face
 cache is mounted so weights download once; `HF_TOKEN` is passed by name from the caller's
 environment, never as a literal.
+
+A plan across several nodes runs over Ray, one container per node, as vLLM's
+`examples/online_serving/run_cluster.sh` starts them (read at
+https://github.com/vllm-project/vllm/blob/main/examples/online_serving/run_cluster.sh):
+`--network host`, `--shm-size 10.24g`, `--entrypoint /bin/bash`, `VLLM_HOST_IP`,
+`RAY_NODE_IP_ADDRESS` and `RAY_OVERRIDE_NODE_IP_ADDRESS` set to the node's own address,
+`ray start --block --head --node-ip-address=HEAD --port=6379` on the head and
+`ray start --block --address=HEAD:6379` on each worker. Where that script leaves `vllm serve`
+to be typed into the head's container, the head here starts Ray without `--block` and then
+runs `vllm serve` itself: vLLM joins the running cluster (`ray.init` with no address) and
+waits up to 1,800 s for a placement group of tp × pp GPUs (`PG_WAIT_TIMEOUT`,
+vllm/v1/executor/ray_utils.py in 0.33.0), so the workers may start after it.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ from vllm_wizard.render.serve import (
     container_port,
     engine_argv,
     flag_groups,
+    one_line,
     vllm_image,
 )
 
@@ -25,14 +38,35 @@ HF_CACHE_IN_CONTAINER = "/root/.cache/huggingface"
 HOST_HF_CACHE = '"${HF_HOME:-$HOME/.cache/huggingface}"'
 """Shell text: the host's Hugging Face cache, expanded by the shell that runs the command."""
 
+RAY_PORT = 6379
+SHM_SIZE = "10.24g"
+"""run_cluster.sh's shared memory size for each node's container."""
+PG_WAIT_S = 1800
+"""How long vLLM 0.33.0 waits for the cluster's GPUs (ray_utils.PG_WAIT_TIMEOUT)."""
+HEAD_START = (
+    f'ray start --head --node-ip-address="$1" --port={RAY_PORT} && shift && exec vllm serve "$@"'
+)
+"""The head container's bash script: start Ray, then serve; `$1` is the head's address and
+the rest is `vllm serve`'s argv, passed as words so nothing in it is parsed twice."""
+WORKER_START = f'exec ray start --block --address="$1:{RAY_PORT}"'
+NODE_IP_VARIABLES = ("VLLM_HOST_IP", "RAY_NODE_IP_ADDRESS", "RAY_OVERRIDE_NODE_IP_ADDRESS")
 
-def docker_options(plan: Plan) -> list[str]:
-    """Words between `docker run` and the image (already shell-safe)."""
+
+def _multi_node(plan: Plan) -> bool:
+    return plan.profile.hardware.nodes > 1
+
+
+def _gpus_option(plan: Plan) -> str:
     gpus = plan.setup.tp * plan.setup.pp // max(1, plan.profile.hardware.nodes)
     device = "all" if gpus >= plan.profile.hardware.gpus else str(gpus)
+    return f"--gpus {shlex.quote(device)}"
+
+
+def docker_options(plan: Plan) -> list[str]:
+    """Words between `docker run` and the image (already shell-safe), one node."""
     return [
         "--rm",
-        f"--gpus {shlex.quote(device)}",
+        _gpus_option(plan),
         "--ipc=host",
         f"-p {container_port(plan)}:{container_port(plan)}",
         f"-v {HOST_HF_CACHE}:{HF_CACHE_IN_CONTAINER}",
@@ -40,14 +74,47 @@ def docker_options(plan: Plan) -> list[str]:
     ]
 
 
+def cluster_options(plan: Plan, node_ip: str) -> list[str]:
+    """Words between `docker run` and the image for one node of a Ray cluster
+    (`node_ip`: shell text for the node's own address)."""
+    return [
+        "--rm",
+        _gpus_option(plan),
+        "--network host",
+        f"--shm-size {SHM_SIZE}",
+        f"-v {HOST_HF_CACHE}:{HF_CACHE_IN_CONTAINER}",
+        "--env HF_TOKEN",
+        *(f"-e {name}={node_ip}" for name in NODE_IP_VARIABLES),
+        "--entrypoint /bin/bash",
+    ]
+
+
 def docker_run_command(plan: Plan) -> str:
-    """One line: plan.json's `commands.docker_run`."""
+    """One line: plan.json's `commands.docker_run`. Several nodes: the head node's, with its
+    address from `$HEAD_IP` (docker_run.sh has the workers' too)."""
     image = shlex.quote(vllm_image(plan.rules.requested))
-    return " ".join(["docker run", *docker_options(plan), image, shlex.join(engine_argv(plan))])
+    argv = shlex.join(engine_argv(plan))
+    if not _multi_node(plan):
+        return " ".join(["docker run", *docker_options(plan), image, argv])
+    head = '"${HEAD_IP:?}"'
+    options = cluster_options(plan, head)
+    return " ".join(
+        ["docker run", *options, image, "-c", shlex.quote(HEAD_START), "bash", head, argv]
+    )
+
+
+def _header(plan: Plan, banner: str | None) -> list[str]:
+    lines = ["#!/usr/bin/env bash"]
+    if banner:
+        lines += [f"# {line}" if line else "#" for line in banner.splitlines()]
+    return lines
 
 
 def docker_run_script(plan: Plan, banner: str | None = None) -> str:
-    """docker_run.sh: the same command, one option and one flag per line."""
+    """docker_run.sh: the same command, one option and one flag per line; for several nodes,
+    one script that starts the head or a worker."""
+    if _multi_node(plan):
+        return _cluster_script(plan, banner)
     argv = engine_argv(plan)
     parts = [
         "docker run",
@@ -56,15 +123,62 @@ def docker_run_script(plan: Plan, banner: str | None = None) -> str:
         shlex.quote(argv[0]),
         *(shlex.join(group) for group in flag_groups(argv[1:])),
     ]
-    lines = ["#!/usr/bin/env bash"]
-    if banner:
-        lines += [f"# {line}" if line else "#" for line in banner.splitlines()]
+    lines = _header(plan, banner)
     lines += [
         f"# Generated by vllm-wizard: vLLM {plan.rules.requested} in Docker. Needs the NVIDIA"
         " Container Toolkit; export HF_TOKEN first for gated models.",
         "set -euo pipefail",
         "",
         "exec " + CONTINUATION.join(parts),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _cluster_script(plan: Plan, banner: str | None) -> str:
+    setup, nodes = plan.setup, plan.profile.hardware.nodes
+    argv = engine_argv(plan)
+    serve = [shlex.quote(argv[0]), *(shlex.join(group) for group in flag_groups(argv[1:]))]
+    options = cluster_options(plan, '"$node_ip"')
+    image = shlex.quote(vllm_image(plan.rules.requested))
+    lines = _header(plan, banner)
+    lines += [
+        one_line(
+            f"# Generated by vllm-wizard: vLLM {plan.rules.requested} in Docker on {nodes} nodes"
+            f" (tp {setup.tp} × pp {setup.pp} over Ray): {plan.profile.model.id}."
+        ),
+        "# One container per node, started as vLLM's examples/online_serving/run_cluster.sh"
+        " starts them. Needs the NVIDIA Container Toolkit on every node; export HF_TOKEN first"
+        " for gated models.",
+        "#   on the head node:   bash docker_run.sh head HEAD_IP",
+        "#   on each other node: bash docker_run.sh worker HEAD_IP THIS_NODE_IP",
+        f"# Start the head first, then the workers within {PG_WAIT_S // 60} minutes: vLLM waits"
+        f" that long for all {setup.tp * setup.pp} GPUs. The head serves the API on port"
+        f" {container_port(plan)} once every worker has joined.",
+        "set -euo pipefail",
+        "",
+        'if [ "$#" -eq 2 ] && [ "$1" = head ]; then',
+        "  node_ip=$2",
+        'elif [ "$#" -eq 3 ] && [ "$1" = worker ]; then',
+        "  node_ip=$3",
+        "else",
+        '  echo "usage: $0 head HEAD_IP | $0 worker HEAD_IP THIS_NODE_IP" >&2',
+        "  exit 2",
+        "fi",
+        "head_ip=$2",
+        "",
+        "serve=(",
+        *(f"  {words}" for words in serve),
+        ")",
+        "options=(",
+        *(f"  {words}" for words in options),
+        ")",
+        "",
+        'if [ "$1" = head ]; then',
+        f'  exec docker run "${{options[@]}}" {image} -c {shlex.quote(HEAD_START)} bash'
+        ' "$head_ip" "${serve[@]}"',
+        "fi",
+        f'exec docker run "${{options[@]}}" {image} -c {shlex.quote(WORKER_START)} bash "$head_ip"',
         "",
     ]
     return "\n".join(lines)

@@ -7,6 +7,10 @@ goes to `vllmConfig.extraArgs` as CLI words, each one argv word. The chart adds
 so those are not repeated. A multi-node plan uses the chart's `raySpec` (KubeRay): one head
 pod plus `replicaCount` worker pods, one per node.
 
+Kubernetes expands `$(VAR)` in a container's `command`, `args` and env values, where the
+chart puts `modelURL` and every `extraArgs` word; `$$` is its escape for `$`, so each `$` in
+them is written `$$` (the pod then gets the literal word, as Compose's `$$` does).
+
 The chart writes `--no-enable-prefix-caching` whenever `enablePrefixCaching` is not true,
 so the file always states it: the user's value, else vLLM's usual default (on; off for
 hybrid attention/Mamba models, where vLLM's support varies by release).
@@ -52,6 +56,13 @@ STARTUP_FAILURES = 360
 """Startup probe: 360 × 10 s = 1 h for the download and load (the chart's default is 10 min)."""
 
 
+def kubernetes_literal(word: str) -> str:
+    """`word` as a `command`/`args` item Kubernetes passes on unchanged: `$$` is its escape
+    for `$` (otherwise `$(HOME)` would become the pod's $HOME; expansion rules in
+    kubernetes/third_party/forked/golang/expansion/expand.go)."""
+    return word.replace("$", "$$")
+
+
 def _is_type(value: Any, kind: type | tuple[type, ...]) -> bool:
     if isinstance(value, bool):
         return kind is bool
@@ -70,8 +81,8 @@ def prefix_caching(plan: Plan) -> bool:
     return plan.arch.attention != "hybrid"
 
 
-def vllm_config(plan: Plan) -> dict[str, Any]:
-    """`vllmConfig`: the chart's own keys, then `extraArgs` (CLI words) for the rest."""
+def _chart_config(plan: Plan) -> tuple[dict[str, Any], list[str]]:
+    """The chart's own `vllmConfig` keys, and the other flags as plain argv words."""
     table = flag_table(plan.rules.requested)
     ray = _multi_node(plan)
     owned = CHART_OWNED | ({"distributed_executor_backend"} if ray else frozenset())
@@ -93,8 +104,15 @@ def vllm_config(plan: Plan) -> dict[str, Any]:
         config["enablePrefixCaching"] = caching
     else:  # the Ray script writes nothing for false, so say it in extraArgs
         extra.append("--no-enable-prefix-caching")
+    return config, extra
+
+
+def vllm_config(plan: Plan) -> dict[str, Any]:
+    """`vllmConfig`: the chart's own keys, then `extraArgs` (CLI words, `$` escaped) for the
+    rest."""
+    config, extra = _chart_config(plan)
     if extra:
-        config["extraArgs"] = extra
+        config["extraArgs"] = [kubernetes_literal(word) for word in extra]
     return config
 
 
@@ -124,7 +142,7 @@ def model_spec(plan: Plan) -> dict[str, Any]:
         "name": _name(plan.profile.model.id),
         "repository": REPOSITORY,
         "tag": f"v{plan.rules.requested.removeprefix('v')}",
-        "modelURL": plan.profile.model.id,
+        "modelURL": kubernetes_literal(plan.profile.model.id),
         "replicaCount": plan.profile.hardware.nodes - 1 if _multi_node(plan) else 1,
         "requestCPU": request_cpu(plan),
         "requestMemory": memory,
@@ -173,7 +191,7 @@ def k8s_refusal(plan: Plan) -> str | None:
             "k8s-values.yaml not written: the chart's Ray start script pastes the model id"
             f" into bash unquoted, and {one_line(model)!r} is not a plain repo id."
         )
-    words = vllm_config(plan).get("extraArgs", [])
+    _, words = _chart_config(plan)
     unsafe = [w for w in words if "$" in w or "`" in w or not w.isprintable()]
     if unsafe:
         return (

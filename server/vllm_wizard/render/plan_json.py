@@ -7,6 +7,7 @@ JSON Schema, generated from the same pydantic models.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from vllm_wizard import __version__
@@ -28,6 +29,7 @@ from vllm_wizard.render.serve import serve_command
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
+    from vllm_wizard.profile.diagnostics import Diagnostic
 
 PLAN_SCHEMA_ID = (
     "https://raw.githubusercontent.com/vllm-wizard/vllm-wizard/main/schemas/plan.schema.json"
@@ -58,18 +60,29 @@ def memory_section(plan: Plan) -> Memory:
     )
 
 
-def plan_document(plan: Plan) -> PlanDocument:
+def plan_warnings(diagnostics: Iterable[Diagnostic]) -> list[PlanWarning]:
+    """The errors and warnings of the analysis that produced the plan, each once.
+
+    Not only the planner's: what the profile's text and the model and GPU look-ups found
+    (`model-derived`, `gpu-ambiguous`, `unknown-key`, …) are assumptions the plan rests on,
+    and scripts reading plan.json must see them as the editor and `check` do.
+    """
+    warnings: dict[tuple[str, str], PlanWarning] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.severity.label in ("error", "warning"):
+            key = (diagnostic.code.value, diagnostic.message)
+            warnings.setdefault(key, PlanWarning(code=key[0], message=key[1]))
+    return list(warnings.values())
+
+
+def plan_document(plan: Plan, diagnostics: Iterable[Diagnostic]) -> PlanDocument:
+    """plan.json for `plan` and the diagnostics of the analysis that produced it."""
     arch = plan.arch
     moe = (
         MoE(experts=arch.moe.num_experts, active=arch.moe.experts_per_token)
         if arch.moe is not None
         else None
     )
-    warnings = [
-        PlanWarning(code=f.code.value, message=f.message)
-        for f in plan.findings
-        if f.severity.label in ("error", "warning")
-    ]
     return PlanDocument(
         tool_version=__version__,
         vllm_version=plan.rules.requested,
@@ -106,14 +119,18 @@ def plan_document(plan: Plan) -> PlanDocument:
         commands=Commands(serve=serve_command(plan), docker_run=docker_run_command(plan)),
         performance=plan.performance,
         recommendations=list(plan.recommendations),
-        warnings=warnings,
+        warnings=plan_warnings(diagnostics),
         explain=derivations(plan),
     )
 
 
-def plan_json(plan: Plan) -> str:
-    """plan.json's text: stable key order, 2-space indent, a final newline."""
-    data = plan_document(plan).model_dump(mode="json")
+def plan_json(plan: Plan, diagnostics: Iterable[Diagnostic]) -> str:
+    """plan.json's text: stable key order, 2-space indent, a final newline.
+
+    `diagnostics` are the analysis's (`engine.Analysis.diagnostics`): its errors and warnings
+    become `warnings`.
+    """
+    data = plan_document(plan, diagnostics).model_dump(mode="json")
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -6,11 +6,20 @@ from typing import TYPE_CHECKING
 
 from vllm_wizard.planning.explain import derivations
 from vllm_wizard.planning.memory import GIB
+from vllm_wizard.render.performance import (
+    CURVE_HEADER,
+    curve_cells,
+    has_estimate,
+    heading,
+    no_estimate,
+    sparklines,
+    summary,
+)
 from vllm_wizard.render.serve import serve_command
 
 if TYPE_CHECKING:
     from vllm_wizard.planning.plan import Plan
-    from vllm_wizard.planning.result import Span
+    from vllm_wizard.planning.result import Performance, Recommendation
 
 
 def verdict_line(plan: Plan) -> str:
@@ -20,12 +29,8 @@ def verdict_line(plan: Plan) -> str:
         blocking = next((f for f in plan.findings if f.is_error), None)
         why = ""
         if blocking is not None and blocking.code.value in ("does-not-start", "no-kv-memory"):
-            tp = next((r for r in plan.recommendations if r.field == "hardware.tp_size"), None)
-            gpus = next((r for r in plan.recommendations if r.field == "hardware.gpus"), None)
-            if tp is not None:
-                why = f" · needs tp {tp.value}"
-            elif gpus is not None:
-                why = f" · needs {gpus.value} GPUs"
+            needs = needs_phrase(plan)
+            why = f" · needs {needs}" if needs else " · no setup tried starts"
         elif blocking is not None:
             why = f" · {blocking.code.value}"
         return f"✘ does not start{why}"
@@ -36,10 +41,70 @@ def verdict_line(plan: Plan) -> str:
     )
 
 
-def _span(span: Span | None, unit: str, digits: int = 0) -> str:
-    if span is None:
-        return "unknown"
-    return f"{span.low:,.{digits}f}–{span.high:,.{digits}f} {unit}"
+def needs_phrase(plan: Plan) -> str:
+    """What the cheapest setup that starts changes, in a few words: `2 nodes × 8, pp 2`."""
+    best = next((r for r in plan.recommendations if r.goal == "start" and r.starts), None)
+    if best is None:
+        return ""
+    fields = {edit.field for edit in best.edits}
+    parts: list[str] = []
+    if "hardware.gpu_name" in fields:
+        parts.append(f"{best.gpus} × {best.gpu_name}")
+    elif fields & {"hardware.gpus", "hardware.nodes"}:
+        per_node = best.gpus // best.nodes
+        if best.nodes > 1:
+            parts.append(f"{best.nodes} nodes × {per_node}")
+        else:
+            parts.append(f"{best.gpus} GPUs" if best.gpus > 1 else "1 GPU")
+    if fields & {"hardware.gpus", "hardware.nodes", "hardware.tp_size", "hardware.pp_size"}:
+        tp, pp = best.tensor_parallel_size, best.pipeline_parallel_size
+        if parts and best.nodes > 1 and pp > 1 and tp == best.gpus // best.nodes:
+            parts.append(f"pp {pp}")  # `2 nodes × 8, pp 2`: tp fills each node
+        else:
+            parts.append(f"tp {tp}" + (f" × pp {pp}" if pp > 1 else ""))
+    layout = {
+        "hardware.gpu_name",
+        "hardware.vram_gb",
+        "hardware.gpus",
+        "hardware.nodes",
+        "hardware.tp_size",
+        "hardware.pp_size",
+    }
+    for edit in best.edits:
+        if edit.field in layout:
+            continue
+        name = edit.field.rsplit(".", 1)[-1]
+        if edit.field == "model.id":
+            parts.append(str(edit.value))
+        elif edit.value is None:
+            parts.append(f"no {name}")
+        else:
+            value = f"{edit.value:,}" if isinstance(edit.value, int) else str(edit.value)
+            parts.append(f"{name} {value}")
+    return ", ".join(parts)
+
+
+def performance_lines(performance: Performance, for_setup: str | None = None) -> list[str]:
+    """Estimates at the workload's concurrency, then throughput and latency as users grow;
+    `for_setup` names the recommended setup they are for when the profile does not start."""
+    if not has_estimate(performance):
+        return [no_estimate(performance)]
+    title = f"Performance {heading(performance)} (estimates; ranges as the assumptions state)"
+    if for_setup:
+        title += f", for the recommended setup: {for_setup}"
+    lines = [title]
+    lines += [f"  {label:<22} {value}" for label, value in summary(performance)]
+    if performance.curve:
+        widths = (7, 8, 9, 8, 8, 8)
+        row = "  ".join(f"{h:>{w}}" for h, w in zip(CURVE_HEADER, widths, strict=True))
+        lines += ["", f"  {row}"]
+        for point in performance.curve:
+            cells = curve_cells(point)
+            mark = " ◂" if point.concurrency == performance.concurrency else ""
+            text = "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+            lines.append(f"  {text}{mark}")
+        lines.append(f"  {sparklines(performance)}")
+    return lines
 
 
 def breakdown_rows(plan: Plan) -> list[tuple[str, float, str]]:
@@ -64,6 +129,10 @@ def breakdown_rows(plan: Plan) -> list[tuple[str, float, str]]:
     return rows
 
 
+def _goal_mark(rec: Recommendation) -> str:
+    return "✔" if rec.fits else "▸" if rec.starts else "·"
+
+
 def render_report(plan: Plan, *, explain: bool = False) -> str:
     memory = plan.memory
     setup = plan.setup
@@ -78,24 +147,30 @@ def render_report(plan: Plan, *, explain: bool = False) -> str:
     ]
     for label, value, note in breakdown_rows(plan):
         lines.append(f"  {label:<28} {value:>9,.2f} GiB  {note}".rstrip())
-    lines += [
-        "",
-        f"  KV bytes per token   {memory.stage.layout.bytes_per_token:,}",
-        f"  block size           {memory.block_size} ({memory.num_blocks:,} blocks)",
-        f"  KV cache tokens      {memory.kv_tokens:,}",
-        f"  max concurrency      {memory.max_concurrency:,.2f}× at {memory.max_model_len:,} tokens",
-        f"  longest request at concurrency {plan.profile.workload.concurrency}:"
-        f" {memory.max_context_at_concurrency:,} tokens",
-        "",
-        "Performance (roofline estimates)",
-        f"  decode       {_span(plan.performance.decode_tokens_per_s, 'tokens/s')}",
-        f"  per token    {_span(plan.performance.inter_token_latency_ms, 'ms', 1)}",
-        f"  prefill      {_span(plan.performance.prefill_tokens_per_s, 'tokens/s')}",
-        f"  first token  {_span(plan.performance.ttft_ms, 'ms')}",
-    ]
+    lines += ["", f"  KV bytes per token   {memory.stage.layout.bytes_per_token:,}"]
+    if memory.starts:
+        lines += [
+            f"  block size           {memory.block_size} ({memory.num_blocks:,} blocks)",
+            f"  KV cache tokens      {memory.kv_tokens:,}",
+            f"  max concurrency      {memory.max_concurrency:,.2f}× at {memory.max_model_len:,}"
+            " tokens",
+            f"  longest request at concurrency {plan.profile.workload.concurrency}:"
+            f" {memory.max_context_at_concurrency:,} tokens",
+        ]
+    else:
+        lines.append(
+            f"  KV cache tokens      none: vLLM refuses to start at {memory.max_model_len:,}"
+        )
+        if plan.longest_max_model_len:
+            lines.append(
+                f"  longest max_model_len that starts: {plan.longest_max_model_len:,} tokens"
+            )
+    lines += ["", *performance_lines(plan.performance, plan.performance_for)]
     if plan.recommendations:
-        lines += ["", "Recommendations"]
-        lines += [f"  {r.field}: {r.value} — {r.effect} ({r.reason})" for r in plan.recommendations]
+        lines += ["", "Recommendations (each re-planned: the figures are what it gives)"]
+        for rec in plan.recommendations:
+            lines.append(f"  {_goal_mark(rec)} {rec.title}")
+            lines.append(f"      {rec.reason}")
     notes = [f for f in plan.findings if f.severity.label in ("error", "warning", "info")]
     if notes:
         lines += ["", "Findings"]

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   discoverServer,
+  ENV_MARKER,
   expandPath,
   INSTALL_COMMAND,
+  parseLoginShellPath,
   serverCandidates,
   type RunResult,
   type Runner,
@@ -40,6 +42,7 @@ describe('serverCandidates', () => {
         ['setting', '/opt/vw/bin/vllm-wizard', ['lsp', '--stdio'], ['--version']],
         ['python', '/venv/bin/python', ['-m', 'vllm_wizard', 'lsp', '--stdio'], ['-m', 'vllm_wizard', '--version']],
         ['path', 'vllm-wizard', ['lsp', '--stdio'], ['--version']],
+        ['path-python', 'python3', ['-m', 'vllm_wizard', 'lsp', '--stdio'], ['-m', 'vllm_wizard', '--version']],
       ],
     );
   });
@@ -55,7 +58,7 @@ describe('serverCandidates', () => {
     const { candidates, notes } = serverCandidates({ serverPath: '   ', trusted: true });
     assert.deepEqual(
       candidates.map((c) => c.source),
-      ['path'],
+      ['path', 'path-python'],
     );
     assert.match(notes.join('\n'), /No Python interpreter from the Python extension/);
   });
@@ -138,7 +141,7 @@ describe('discoverServer', () => {
     assert.equal(result.server, undefined);
     assert.deepEqual(
       result.attempts.map((a) => a.detail),
-      ['no answer within 2 s'],
+      ['no answer within 2 s', 'not found'],
     );
     assert.ok(log.some((line) => line.includes(INSTALL_COMMAND)));
   });
@@ -160,5 +163,122 @@ describe('discoverServer', () => {
     const result = await discoverServer({ serverPath: '/x', trusted: true }, run, () => {}, 1000);
     assert.equal(result.attempts[0].detail, 'exit code 2');
     assert.equal(result.server?.version, 'vllm-wizard 0.2.0');
+  });
+});
+
+describe('the login shell (a remote window: Remote-SSH, code-server)', () => {
+  const HOST_PATH = '/usr/bin:/bin';
+  const LOGIN_PATH = '/home/u/.venvs/llm/bin:/home/u/.local/bin:/usr/bin:/bin';
+
+  /** A runner that finds commands only on the PATH it is given, as the extension host does. */
+  function pathRunner(installed: Record<string, string>): Runner & { calls: string[] } {
+    const calls: string[] = [];
+    const run = async (command: string, args: readonly string[], _t: number, env?: Record<string, string>) => {
+      const path = env?.PATH ?? HOST_PATH;
+      calls.push(`${env?.PATH !== undefined ? '[login PATH] ' : ''}${[command, ...args].join(' ')}`);
+      const home = installed[[command, ...args].join(' ')];
+      if (home !== undefined && path.split(':').includes(home)) {
+        return OK;
+      }
+      return { exitCode: null, stdout: '', stderr: '', error: `spawn ${command} ENOENT` };
+    };
+    return Object.assign(run, { calls });
+  }
+
+  it('finds vllm-wizard on the login shell PATH when the host PATH lacks it', async () => {
+    const run = pathRunner({ 'vllm-wizard --version': '/home/u/.venvs/llm/bin' });
+    let asked = 0;
+    const log: string[] = [];
+    const result = await discoverServer(
+      {
+        trusted: true,
+        path: HOST_PATH,
+        loginShellPath: async () => {
+          asked += 1;
+          return LOGIN_PATH;
+        },
+      },
+      run,
+      (line) => log.push(line),
+      1000,
+    );
+    assert.equal(asked, 1);
+    assert.deepEqual(run.calls, [
+      'vllm-wizard --version',
+      'python3 -m vllm_wizard --version',
+      '[login PATH] vllm-wizard --version',
+    ]);
+    assert.equal(result.server?.source, 'login-shell');
+    assert.deepEqual(result.server?.env, { PATH: LOGIN_PATH });
+    assert.equal(result.server?.label, "vllm-wizard on your login shell's PATH");
+    assert.match(log.join('\n'), /login shell's PATH differs from the extension host's/);
+  });
+
+  it("falls back to python3 -m vllm_wizard of the login shell's PATH", async () => {
+    const run = pathRunner({ 'python3 -m vllm_wizard --version': '/home/u/.venvs/llm/bin' });
+    const result = await discoverServer(
+      { trusted: true, path: HOST_PATH, loginShellPath: async () => LOGIN_PATH },
+      run,
+      () => {},
+      1000,
+    );
+    assert.equal(result.server?.source, 'login-shell-python');
+    assert.deepEqual(result.server?.args, ['-m', 'vllm_wizard', 'lsp', '--stdio']);
+    assert.deepEqual(result.server?.env, { PATH: LOGIN_PATH });
+  });
+
+  it('asks the login shell only when nothing else worked, and never twice', async () => {
+    let asked = 0;
+    const loginShellPath = async () => {
+      asked += 1;
+      return LOGIN_PATH;
+    };
+    const found = await discoverServer(
+      { trusted: true, path: HOST_PATH, loginShellPath },
+      pathRunner({ 'vllm-wizard --version': '/usr/bin' }),
+      () => {},
+      1000,
+    );
+    assert.equal(found.server?.source, 'path');
+    assert.equal(asked, 0);
+    const none = await discoverServer({ trusted: true, path: HOST_PATH, loginShellPath }, pathRunner({}), () => {}, 1000);
+    assert.equal(none.server, undefined);
+    assert.equal(asked, 1);
+    assert.deepEqual(
+      none.attempts.map((a) => a.candidate.source),
+      ['path', 'path-python', 'login-shell', 'login-shell-python'],
+    );
+  });
+
+  it('skips the login shell when its PATH is the same, unreadable, or the workspace untrusted', async () => {
+    for (const input of [
+      { trusted: true, loginShellPath: async () => HOST_PATH },
+      { trusted: true, loginShellPath: async () => undefined },
+      {
+        trusted: true,
+        loginShellPath: async (): Promise<string> => {
+          throw new Error('no shell');
+        },
+      },
+      { trusted: false, loginShellPath: async () => LOGIN_PATH },
+    ]) {
+      const result = await discoverServer({ ...input, path: HOST_PATH }, pathRunner({}), () => {}, 1000);
+      assert.ok(result.attempts.every((a) => !a.candidate.source.startsWith('login-shell')));
+    }
+  });
+
+  it('never runs python -m in an untrusted workspace (the folder would shadow the package)', () => {
+    const { candidates } = serverCandidates({ trusted: false });
+    assert.deepEqual(
+      candidates.map((c) => c.source),
+      ['path'],
+    );
+  });
+
+  it("reads PATH after the marker, whatever the shell's profile prints first", () => {
+    const out = `Welcome!\nPATH=/fake\n${ENV_MARKER}\nHOME=/home/u\nPATH=${LOGIN_PATH}\nSHLVL=1\n`;
+    assert.equal(parseLoginShellPath(out), LOGIN_PATH);
+    assert.equal(parseLoginShellPath('PATH=/no/marker\n'), undefined);
+    assert.equal(parseLoginShellPath(`${ENV_MARKER}\nHOME=/x\n`), undefined);
   });
 });

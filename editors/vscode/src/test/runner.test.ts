@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { discoverServer } from '../discovery';
-import { processRunner } from '../runner';
+import { loginShellPath, processRunner } from '../runner';
 
 const node = process.execPath;
 
@@ -37,5 +40,38 @@ describe('processRunner', () => {
     const result = await discoverServer({ serverPath: node, trusted: true }, processRunner(), () => {}, 5000);
     assert.equal(result.server?.source, 'setting');
     assert.equal(result.server?.version, process.version);
+  });
+});
+
+describe('loginShellPath', () => {
+  it("reads the PATH a login shell's profile sets, past what the profile prints", async () => {
+    const home = mkdtempSync(join(tmpdir(), 'vllm-wizard-home-'));
+    writeFileSync(join(home, '.profile'), 'echo "hello from .profile"\nexport PATH="$HOME/.venvs/llm/bin:$PATH"\n');
+    const run = processRunner();
+    const inHome: typeof run = (command, args, timeoutMs) => run(command, args, timeoutMs, { HOME: home });
+    const path = await loginShellPath(inHome, '/bin/sh', 'linux');
+    assert.ok(path?.startsWith(`${home}/.venvs/llm/bin:`), path);
+  });
+
+  it('is undefined on Windows, without a shell, or when the shell fails', async () => {
+    const run = processRunner();
+    assert.equal(await loginShellPath(run, '/bin/sh', 'win32'), undefined);
+    assert.equal(await loginShellPath(run, '', 'linux'), undefined);
+    assert.equal(await loginShellPath(run, '/no/such/shell', 'linux'), undefined);
+  });
+
+  it('starts the server with the PATH it was found on', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'vllm-wizard-bin-'));
+    const fake = join(home, 'vllm-wizard');
+    writeFileSync(fake, '#!/bin/sh\necho "vllm-wizard 0.1.0"\n');
+    chmodSync(fake, 0o755);
+    const result = await discoverServer(
+      { trusted: true, path: process.env.PATH, loginShellPath: async () => `${home}:${process.env.PATH}` },
+      processRunner(),
+      () => {},
+      5000,
+    );
+    assert.equal(result.server?.source, 'login-shell');
+    assert.equal(result.server?.version, 'vllm-wizard 0.1.0');
   });
 });

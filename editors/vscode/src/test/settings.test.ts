@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULTS, initializationOptions, type ConfigReader } from '../settings';
+import {
+  DEFAULTS,
+  initializationOptions,
+  serverPathScope,
+  whereToSetServerPath,
+  type ConfigReader,
+} from '../settings';
 
 function config(values: Record<string, unknown>): ConfigReader {
   return { get: <T>(key: string) => values[key] as T | undefined };
@@ -39,3 +45,32 @@ describe('initializationOptions', () => {
     assert.equal(initializationOptions(config({ outputDir: '  deploy/prod  ' })).outputDir, 'deploy/prod');
   });
 });
+
+describe('where vllmWizard.server.path is set (machine-overridable)', () => {
+  it('names the Remote settings in a remote window, the User settings locally', () => {
+    assert.deepEqual(serverPathScope({}, 'ssh-remote'), {
+      name: 'Remote settings (ssh-remote)',
+      command: 'workbench.action.openRemoteSettings',
+    });
+    assert.deepEqual(serverPathScope({}, undefined), { name: 'User settings', command: 'workbench.action.openSettings' });
+    assert.deepEqual(serverPathScope(undefined, ''), { name: 'User settings', command: 'workbench.action.openSettings' });
+  });
+
+  it('names the workspace or folder settings when the value comes from there', () => {
+    assert.equal(serverPathScope({ workspaceValue: '/x' }, 'ssh-remote').name, 'Workspace settings');
+    assert.equal(
+      serverPathScope({ workspaceValue: '/x', workspaceFolderValue: '/y' }, undefined).command,
+      'workbench.action.openFolderSettings',
+    );
+  });
+
+  it('says that User settings do not reach a remote window', () => {
+    assert.equal(
+      whereToSetServerPath('ssh-remote'),
+      'set vllmWizard.server.path in the Remote settings (ssh-remote): in a remote window the User settings ' +
+        'of this computer do not apply to it',
+    );
+    assert.equal(whereToSetServerPath(undefined), 'set vllmWizard.server.path in your User settings');
+  });
+});
+
