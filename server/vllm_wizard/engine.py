@@ -341,7 +341,9 @@ def _output_dir(profile: Profile, context: EngineContext, findings: Findings) ->
         target = outside_profile_folder(context.base_dir, written)
     except (OSError, RuntimeError, ValueError) as error:  # a NUL byte, an unknown ~user, a loop
         findings.warning(
-            Code.OUTPUT_DIR, f"`outputs.dir` is not a usable path: {error}.", ("outputs", "dir")
+            Code.OUTPUT_DIR,
+            f"`outputs.dir` is not a usable path: {str(error).rstrip('.')}.",
+            ("outputs", "dir"),
         )
         return
     if target is not None:
