@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vllm-wizard",
         description="Plan vLLM deployments: does the model fit, how fast, and how to serve it.",
     )
-    parser.add_argument("--version", action="version", version=f"vllm-wizard {__version__}")
+    parser.add_argument("-v", "--version", action="version", version=f"vllm-wizard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     detect = commands.add_parser(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from vllm_wizard.profile.diagnostics import (
     Severity,
     sort_key,
 )
-from vllm_wizard.profile.document import Node, ParsedDocument, lookup
+from vllm_wizard.profile.document import Node, Pair, ParsedDocument, lookup
 from vllm_wizard.profile.engine import analyze_text
 from vllm_wizard.profile.positions import Range
 from vllm_wizard.profile.validate import key_or_value_range
@@ -152,9 +153,13 @@ def analyze(
     """
     base = analyze_text(text)
     analysis = Analysis(base.document, base.profile, list(base.diagnostics))
-    if context is None or base.profile is None:
+    if base.profile is None and profile_override is not None and flags:
+        analysis.profile, analysis.diagnostics = _without_flagged_values(
+            base.document.root, analysis.diagnostics, flags
+        )
+    if context is None or analysis.profile is None:
         return analysis
-    profile = profile_override(base.profile) if profile_override is not None else base.profile
+    profile = profile_override(analysis.profile) if profile_override else analysis.profile
     analysis.profile = profile
     findings = Findings()
     _resolve(analysis, profile, context, findings)
@@ -173,6 +178,46 @@ def analyze(
     analysis.diagnostics.extend(listed.result({}))
     analysis.diagnostics.sort(key=sort_key)
     return analysis
+
+
+def _without_flagged_values(
+    root: Node | None, diagnostics: list[Diagnostic], flags: Mapping[FieldPath, str]
+) -> tuple[Profile | None, list[Diagnostic]]:
+    """Flags win over the profile: a value a flag replaces cannot make it unusable. Its errors
+    go, and when no other error is left, the profile is read without those values (the flags
+    then set them)."""
+    from vllm_wizard.profile.validate import validate_tree
+
+    spans = [
+        Range(key.range.start, value.range.end)
+        for path in flags
+        if root is not None and _matches(root, path)
+        for key, value in [lookup(root, path)]
+        if key is not None and value is not None
+    ]
+    if not spans:
+        return None, diagnostics
+    kept = [
+        d for d in diagnostics if not (d.is_error and any(s.contains(d.range.start) for s in spans))
+    ]
+    if root is None or any(d.is_error for d in kept):
+        return None, kept
+    result = validate_tree(_drop_fields(root, set(flags)))
+    return result.profile, kept + [d for d in result.diagnostics if d not in kept]
+
+
+def _drop_fields(node: Node, paths: set[FieldPath]) -> Node:
+    """A copy of a mapping node without the pairs at `paths` (relative to it)."""
+    mapping = node.resolved
+    if mapping.kind != "mapping":
+        return node
+    pairs = []
+    for pair in mapping.pairs:
+        below = {p[1:] for p in paths if p and p[0] == pair.key.value}
+        if () in below:
+            continue
+        pairs.append(Pair(pair.key, _drop_fields(pair.value, below)) if below else pair)
+    return dataclass_replace(mapping, pairs=pairs, target=None)
 
 
 # ----------------------------------------------------------------------------- resolution

@@ -158,6 +158,18 @@ def test_console_script_and_module_entry_points() -> None:
         assert result.stdout.startswith("vllm-wizard 0.")
 
 
+@pytest.mark.parametrize("flag", ["--version", "-v"])
+def test_version_in_both_spellings_of_the_original_cli(
+    flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The original CLI answered `-v` too; scripts that ask for it keep working."""
+    with pytest.raises(SystemExit) as stopped:
+        main([flag])
+    out, err = capsys.readouterr()
+    assert stopped.value.code == 0, err
+    assert out.startswith("vllm-wizard 0.")
+
+
 def test_schema_command_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["schema"], capsys)
     assert code == 0

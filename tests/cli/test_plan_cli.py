@@ -293,6 +293,72 @@ def test_an_invalid_override_names_the_flag(capsys: pytest.CaptureFixture[str]) 
     )
 
 
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (
+            ["-q", "int8"],  # the original CLI offered int8
+            "--quantization: `model.quantization` must be one of 31 values (`none`, `awq`,"
+            " `auto_awq`, `fp8`, `fbgemm_fp8`, `fp_quant`, `modelopt`, `modelopt_fp4`, ...); got"
+            ' "int8". vLLM has no `int8` method: use `fp8` (8-bit weights, quantized on the fly),'
+            " or serve a pre-quantized checkpoint (AWQ, GPTQ or compressed-tensors W8A8).",
+        ),
+        (
+            ["--max-model-len", "-5"],
+            "--max-model-len: `model.max_model_len` must be a whole number greater than 0, `auto`"
+            " or null; got the number -5.",
+        ),
+        (
+            ["--prompt-tokens", "0", "--gen-tokens", "0"],
+            "--prompt-tokens: `workload.prompt_tokens` must be at least 1; got the number 0."
+            " --gen-tokens: `workload.gen_tokens` must be at least 1; got the number 0.",
+        ),
+    ],
+)
+def test_a_bad_flag_value_is_worded_as_in_a_profile(
+    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same sentence (and advice) a profile's line would get, naming the flag."""
+    code, out, err = run(["plan", "--json", str(SAMPLE), *flags], capsys)
+    assert (code, out) == (2, "")
+    assert err == f"vllm-wizard plan: {expected}\n"
+
+
+ORIGINAL_INT8 = """\
+model:
+  id: meta-llama/Llama-3.1-8B-Instruct
+  quantization: "int8"   # the original CLI accepted it; vLLM has no such method
+hardware:
+  gpu_name: "H100 SXM"
+  gpus: 0
+"""
+
+
+def test_flags_replace_the_values_a_profile_gets_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Flags win over the profile: the value a flag replaces cannot stop the plan."""
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(ORIGINAL_INT8)
+    document = plan_doc([str(profile), "-q", "fp8", "--gpus", "1"], capsys)
+    assert document["config"]["quantization"] == "fp8_per_tensor"
+    assert document["hardware"]["gpus"] == 1
+
+
+def test_a_flag_does_not_hide_the_profile_s_other_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(ORIGINAL_INT8)
+    code, out, err = run(["plan", "--json", "--offline", str(profile), "-q", "fp8"], capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "vllm-wizard plan: no plan:",
+        f"{profile}:6:9: error[invalid-value] `hardware.gpus` must be at least 1; got the"
+        " number 0.",
+    ]
+
+
 def test_a_deprecated_dtype_spelling_warns_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["plan", "--json", str(SAMPLE), "--dtype", "bf16"], capsys)
     assert code == 0
@@ -300,6 +366,35 @@ def test_a_deprecated_dtype_spelling_warns_on_stderr(capsys: pytest.CaptureFixtu
     assert err == (
         "vllm-wizard plan: warning: `bf16` is an old spelling of dtype; vLLM calls it `bfloat16`.\n"
     )
+
+
+RISKY = """\
+model:
+  id: meta-llama/Llama-3.1-8B-Instruct
+  trust_remote_code: true
+hardware:
+  gpu_name: H100 SXM
+  vram_gb: 80
+policy:
+  gpu_memory_utilization: 0.99
+"""
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_warnings_the_report_does_not_print_go_to_stderr(
+    json_flag: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report prints the planner's findings; the profile's own warnings (a utilization
+    that risks an OOM, remote code, a marketing memory figure) would otherwise be lost."""
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(RISKY)
+    code, out, err = run(["plan", *json_flag, "--offline", str(profile)], capsys)
+    assert code == 0
+    codes = [line.split(": ", 2)[1].split("]")[0] for line in err.splitlines()]
+    assert codes == ["warning[trust-remote-code", "warning[vram-marketing", "warning[risky-value"]
+    assert err.splitlines()[0].startswith(f"{profile}:3:22: warning[trust-remote-code] ")
+    if json_flag:
+        json.loads(out)
 
 
 # ----------------------------------------------------------------------------- input

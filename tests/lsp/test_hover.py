@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lsp.cursor_marker import OFFLINE, analyzed, at_cursor
-from vllm_wizard.catalog.gpus import match_gpu
+from vllm_wizard.catalog.gpus import all_gpus, match_gpu
 from vllm_wizard.engine import EngineContext, ModelPending, analyze
 from vllm_wizard.lsp.hover import hover
 from vllm_wizard.lsp.model import HoverResult
@@ -266,9 +266,18 @@ def test_gpu_value_shows_the_catalog_entry() -> None:
         "- BF16: 989 TFLOP/s · FP8: 1,979 TFLOP/s (dense)",
         "- compute capability: 9.0 (`sm_90`)",
         f"- interconnect: nvlink ({spec.interconnect_detail})",
-        f"- sources: {len(spec.sources)} (first: {spec.sources[0]})",
+        f"- sources: {len(spec.sources)}, e.g. {spec.sources[0]}",
     ]
     assert result.range == Range.at(3, 12, 8)
+
+
+@pytest.mark.parametrize("name", [spec.name for spec in all_gpus()])
+def test_the_gpu_hover_shows_a_source_the_user_can_open(name: str) -> None:
+    """Some catalog entries list a note or an unresolved search-index reference first; the
+    hover names a link (every entry has one)."""
+    result = hover_at(f"model:\n  id: {LLAMA}\nhardware:\n  gpu_name: {name}<CURSOR>\n")
+    [line] = [line for line in lines_of(result) if line.startswith("- sources: ")]
+    assert ", e.g. https://" in line, line
 
 
 def test_gpu_key_shows_docs_then_the_gpu() -> None:

@@ -60,7 +60,7 @@ def test_llama_8b_on_an_h100_at_0_33() -> None:
     )
     assert found["kv_bytes_per_token"] == (
         "131,072 B",
-        "4,096 B per token per layer (full ×32); 2 × 8 KV heads × 128",
+        "4,096 B per token per layer (full ×32); 2 × 8 KV heads × 128 × 2 B",
     )
     assert found["num_blocks"] == (
         "27,129",
@@ -74,6 +74,14 @@ def test_llama_8b_on_an_h100_at_0_33() -> None:
     assert found["kv_needed"] == (
         "0.108 GiB",
         "1 × min(prompt + gen, max_model_len) tokens × bytes/token × 1.15",
+    )
+
+
+def test_the_kv_bytes_multiply_out_for_an_fp8_cache_and_across_tp() -> None:
+    fp8 = lines(model={"kv_cache_dtype": "fp8"}, hardware={"gpus": 2, "tp_size": 2})
+    assert fp8["kv_bytes_per_token"] == (
+        "32,768 B",
+        "1,024 B per token per layer (full ×32); 2 × 4 KV heads × 128 × 1 B",
     )
 
 
@@ -111,7 +119,7 @@ def test_mla_and_sources() -> None:
     )
     assert found["kv_bytes_per_token"] == (
         "70,272 B",
-        "1,152 B per token per layer (full ×61); MLA latent 576 values",
+        "1,152 B per token per layer (full ×61); MLA latent 576 values × 2 B",
     )
     override = lines(hardware={"vram_gb": 70.0})
     assert override["total"] == (

@@ -19,6 +19,7 @@ from vllm_wizard.profile.diagnostics import Code, Severity
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 QWEN3_32B = "Qwen/Qwen3-32B"
+LLAMA_8B = "meta-llama/Llama-3.1-8B-Instruct"
 
 
 def recs(plan: Plan) -> list[tuple[str, Any]]:
@@ -192,6 +193,46 @@ def test_does_not_fit_is_a_warning_with_the_fit_fixes() -> None:
         ),
         "preferred": True,
     }
+
+
+def test_one_request_is_one_request_in_the_messages() -> None:
+    # 52.99 GiB of KV on an H100 against 60 GiB of headroom wanted: one request does not fit.
+    plan = make_plan(policy={"headroom_gb": 60})
+    [finding] = [f for f in plan.findings if f.code is Code.DOES_NOT_FIT]
+    assert finding.message.startswith(
+        "Starts, but the workload does not fit: 1 request of 768 tokens needs 0.11 GiB of KV"
+    )
+    reasons = [r.reason for r in plan.recommendations]
+    assert any("the workload runs 1 request at once; vLLM schedules up to" in r for r in reasons)
+
+
+def test_back_to_one_gpu_does_not_claim_to_split_the_weights() -> None:
+    # tp 3 on a 1-GPU profile (Llama 3.1 8B: 32 heads) is refused; tp 1 is the way back.
+    plan = make_plan(hardware={"gpus": 1, "tp_size": 3})
+    found = rec(plan, "hardware.tp_size")
+    assert found.value == 1
+    assert found.reason == "the whole model on one GPU"
+
+
+def test_no_longest_length_is_claimed_for_a_profile_vllm_refuses_to_load() -> None:
+    # AWQ asked of a checkpoint without an AWQ config: vLLM stops before sizing memory, so no
+    # max_model_len starts as written. The AWQ weights (5.37 GiB) would have claimed 106,144;
+    # the quick fix, with quantization: none, gets 27,312.
+    plan = make_plan(LLAMA_8B, "L4", model={"quantization": "awq"})
+    assert not plan.starts and plan.longest_max_model_len == 0
+    [short] = [f for f in plan.findings if f.code is Code.DOES_NOT_START]
+    assert "longest" not in short.message
+    titles = [r.title for r in plan.recommendations]
+    assert titles[0].startswith("Set max_model_len: 27,312 and quantization: none (fits: ")
+
+
+def test_no_longest_length_for_a_checkpoint_whose_method_this_vllm_lacks() -> None:
+    # bitsandbytes left vLLM in 0.28: the 4-bit weights (5.34 GiB) would claim 118,208 tokens.
+    plan = make_plan("unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit", "RTX 3090")
+    assert Code.QUANTIZATION in errors(plan)
+    assert not plan.starts and plan.longest_max_model_len == 0
+    [short] = [f for f in plan.findings if f.code is Code.DOES_NOT_START]
+    assert "longest" not in short.message
 
 
 def test_max_num_seqs_is_not_suggested_when_the_profile_sets_it() -> None:

@@ -16,9 +16,9 @@ from planner_testing import gpu, make_plan, make_profile, plan_of, resolved
 from vllm_wizard.engine import EngineContext, analyze, plan_options
 from vllm_wizard.hardware.resolve import ResolvedGpu
 from vllm_wizard.models.resolve import ResolvedModel, resolve_model_locally
-from vllm_wizard.planning.plan import Plan, default_pp, plan_profile
+from vllm_wizard.planning.plan import Plan, default_pp, plan_core, plan_profile
 from vllm_wizard.planning.result import Recommendation
-from vllm_wizard.planning.search import PlanOptions
+from vllm_wizard.planning.search import PlanOptions, search
 from vllm_wizard.profile.diagnostics import Code
 from vllm_wizard.profile.schema import Profile
 from vllm_wizard.render.report import render_report, verdict_line
@@ -256,6 +256,23 @@ def test_the_code_lens_shows_what_the_best_setup_needs() -> None:
     assert lens.command.title == "✘ does not start · needs 2 nodes × 8, pp 2"
 
 
+@pytest.mark.parametrize(
+    ("model", "hardware", "needs"),
+    [
+        # AWQ asked of a checkpoint that has no AWQ config: vLLM stops loading
+        ({"quantization": "awq", "max_model_len": 8192}, {}, "quantization none"),
+        # tp 3 on one GPU, which 32 heads do not divide either
+        ({"max_model_len": 8192}, {"tp_size": 3}, "tp 1"),
+    ],
+)
+def test_a_profile_vllm_refuses_says_what_it_needs_not_the_error_code(
+    model: dict[str, object], hardware: dict[str, object], needs: str
+) -> None:
+    plan = make_plan("meta-llama/Llama-3.1-8B-Instruct", "L4", model=model, hardware=hardware)
+    assert not plan.starts
+    assert verdict_line(plan) == f"✘ does not start · needs {needs}"
+
+
 def test_a_quick_fix_never_changes_more_than_it_needs() -> None:
     # one GPU and tp left to the planner: the fix adds GPUs and lets the planner pick tp 4
     plan = make_plan(LLAMA_70B, "H100 SXM")
@@ -304,6 +321,23 @@ def test_without_catalog_gpus_nothing_is_invented() -> None:
     assert verdict_line(plan) == "✘ does not start · no setup tried starts"
     assert plan.performance.decode_tokens_per_s is None
     assert "does not start" in plan.performance.assumptions[0]
+
+
+def test_no_board_is_searched_when_no_gpu_lifts_the_refusal() -> None:
+    # vLLM 0.33 has no bitsandbytes: no GPU, layout or knob makes this checkpoint load, and
+    # searching every catalog board for one took ~50 ms of each keystroke (1,685 memory runs).
+    profile = make_profile("unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit", "RTX 3090")
+    model, found = resolved(profile.model.id), gpu("RTX 3090")
+    replans: list[str] = []
+
+    def counting(profile: Profile, model: Any, gpu: Any) -> Any:
+        replans.append(gpu.name)
+        return plan_core(profile, model, gpu)
+
+    core = plan_core(profile, model, found)
+    options = plan_options(model, found)
+    assert search(core, options, counting).starting == ()
+    assert len(set(replans) - {"RTX 3090"}) <= 1  # one probe on the most capable board
 
 
 # ----------------------------------------------------------------------------- layout rules

@@ -51,6 +51,22 @@ def test_number_where_a_string_belongs() -> None:
     assert diagnostic.message.startswith("`model.id` must be a string; got the number 12345")
 
 
+def test_null_where_a_value_with_a_default_belongs_says_to_leave_it_out() -> None:
+    """`quantization: null` (its default is `none`): quoting it, as the string message used
+    to advise, would give "null", which is no method either."""
+    text = "model:\n  id: meta-llama/Llama-3.1-8B-Instruct\n  quantization: null\n"
+    diagnostic = only(text)
+    assert where(diagnostic) == (3, 17, "invalid-value")
+    assert diagnostic.message == (
+        "`model.quantization` must be a string; got null. Leave the key out for the default,"
+        " `none`."
+    )
+    assert only(VALID + "  gpus: null\n").message == (
+        "`hardware.gpus` must be a whole number; got null. Leave the key out for the default, `1`."
+    )
+    assert only("model:\n  id: null\n").message == "`model.id` must be a string; got null."
+
+
 def test_string_where_a_number_belongs() -> None:
     diagnostic = only(VALID + '  gpus: "2"\n')
     assert where(diagnostic) == (5, 9, "invalid-value")

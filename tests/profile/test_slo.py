@@ -52,6 +52,16 @@ def test_check_reports_a_missed_target_on_its_line(
     assert "tpot" not in line.split(":", 3)[3].lower()
 
 
+def test_a_target_is_quoted_as_written_not_rounded_away(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(VALID + WORKLOAD + "    ttft_ms: 0.5\n    tpot_ms: 0.25\n")
+    main(["check", str(profile)])
+    [line] = capsys.readouterr().out.splitlines()
+    assert "(target 0.5 ms)" in line and "(target 0.25 ms)" in line
+
+
 def test_the_editor_completes_and_explains_the_targets() -> None:
     text = VALID + "workload:\n  slo:\n    ttft_ms: 500\n    \n"
     labels = [item.label for item in complete(text, Position(7, 4)).items]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
@@ -178,12 +178,16 @@ def suggest_models(model_id: str, limit: int = 3) -> list[str]:
     Compares case-insensitively, both the whole id and the name after the organisation, so
     ``llama-3.1-8b-instruct`` still finds ``meta-llama/Llama-3.1-8B-Instruct``.
     """
-    if limit <= 0:
-        return []
+    return list(_suggestions(model_id.strip().lower(), limit))
+
+
+@lru_cache(maxsize=256)
+def _suggestions(query: str, limit: int) -> tuple[str, ...]:
+    """`suggest_models` once per id: the editor asks again on every keystroke elsewhere in a
+    profile whose id no source knows (a private fine-tune planned as its `base_model`)."""
+    if limit <= 0 or not query:
+        return ()
     _, by_id, by_lower = _load()
-    query = model_id.strip().lower()
-    if not query:
-        return []
     query_name = query.split("/", 1)[-1]
     scores: dict[str, float] = {}
     for lower, canonical in by_lower.items():
@@ -194,7 +198,7 @@ def suggest_models(model_id: str, limit: int = 3) -> list[str]:
         if ratio >= SUGGEST_CUTOFF:
             scores[canonical] = ratio
     ranked = sorted(scores, key=lambda mid: (-scores[mid], mid))
-    return [by_id[mid].id for mid in ranked[:limit]]
+    return tuple(by_id[mid].id for mid in ranked[:limit])
 
 
 def config_dict(model: CatalogModel) -> dict[str, Any]:

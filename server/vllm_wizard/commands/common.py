@@ -87,10 +87,23 @@ def read_source(raw: str) -> Source:
     return Source(display, decoded.text, path)
 
 
-NOTED_CODES = frozenset({"unknown-key", "deprecated-alias", "gpu-ambiguous", "model-derived"})
+NOTED_CODES = frozenset(
+    {
+        "unknown-key",
+        "deprecated-alias",
+        "risky-value",
+        "trust-remote-code",
+        "gpu-ambiguous",
+        "gpu-free-memory",
+        "vram-marketing",
+        "model-derived",
+    }
+)
 """Warnings `plan` and `generate` repeat on standard error (their output is the plan or the
-files, not diagnostics): profile spellings, a GPU name that fits several boards, and a model
-planned as the catalog model its name says it is."""
+files, not diagnostics, and the report prints only the planner's findings): profile spellings
+and risky values, a GPU name that fits several boards or a memory figure that is not what CUDA
+reports, too little free memory on the detected GPU, and a model planned as the catalog model
+its name says it is. (`generate` reports an `outputs.dir` outside the profile's folder itself.)"""
 
 
 def noted_diagnostics(display: str | None, diagnostics: Iterable[Diagnostic]) -> list[str]:
@@ -194,13 +207,15 @@ def apply_overrides(
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
+        from vllm_wizard.profile.validate import data_problems
+
         flags = {path: dest for dest, path in OVERRIDES.items()}
         problems = []
-        for error in exc.errors(include_url=False):
-            loc = tuple(str(s) for s in error["loc"] if isinstance(s, str))
+        for field, message in data_problems(data, exc):
+            loc = tuple(str(s) for s in field)
             dest = next((flags[p] for p in (loc, loc[:2], loc[:1]) if p in flags), None)
-            problems.append(f"{flag_name(dest) if dest else '.'.join(loc)}: {error['msg']}")
-        raise UsageError("; ".join(problems)) from None
+            problems.append(f"{flag_name(dest)}: {message}" if dest else message)
+        raise UsageError(" ".join(problems)) from None
 
 
 FLAGS_ONLY_PROFILE = "model:\n  id: placeholder\n"

@@ -470,7 +470,9 @@ def gpu_markdown(spec: GpuSpec) -> str:
     """One catalog GPU: memory as CUDA reports it, NVML names, bandwidth, TFLOP/s, links."""
     cc = spec.compute_capability
     fp8 = f"{spec.fp8_tflops:,.0f} TFLOP/s" if spec.fp8_tflops is not None else "none"
-    first = f" (first: {spec.sources[0]})" if spec.sources else ""
+    link = next((s for s in spec.sources if s.startswith("https://")), None)
+    shown = link or (spec.sources[0] if spec.sources else None)
+    first = f", e.g. {shown}" if shown else ""
     rows = [
         f"memory: {spec.memory_gib:.2f} GiB as CUDA reports it"
         f" ({spec.marketing_memory_gb} GB on the box)",

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vllm_wizard.planning.kv import kv_heads_per_gpu
 from vllm_wizard.planning.memory import (
     GIB,
     GRAPH_MIB_PER_LAYER,
     PERSISTENT_SAMPLER_BYTES,
+    kv_dtype_bytes,
     non_torch_gib,
     sampler_bytes_per_entry,
 )
@@ -111,8 +113,9 @@ def derivations(plan: Plan) -> list[Derivation]:
         + (
             f"MLA latent {arch.mla.cache_dim} values"
             if arch.mla is not None
-            else f"2 × {max(1, arch.num_kv_heads // setup.tp)} KV heads × {arch.head_dim}"
-        ),
+            else f"2 × {kv_heads_per_gpu(arch, setup.tp)} KV heads × {arch.head_dim}"
+        )
+        + f" × {kv_dtype_bytes(setup.kv_cache_dtype, setup.dtype):g} B",
     )
     add(
         "num_blocks",

@@ -17,6 +17,11 @@ FieldPath = tuple[str, ...]
 """A profile field, e.g. ("hardware", "tp_size") or ("outputs", "vllm_args", "max-num-seqs")."""
 
 
+def counted(count: int, noun: str) -> str:
+    """`1 request`, `32 requests`: a count as a message says it."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem or note about a profile, with the fields it concerns."""

@@ -146,13 +146,18 @@ def _gpu_inputs(gpu: ResolvedGpu) -> GpuInputs:
     )
 
 
+def online_fp8(rules: Rules) -> str:
+    """The targeted release's name for fp8 weights quantized at load time."""
+    return "fp8_per_tensor" if rules.online_fp8_per_tensor else "fp8"
+
+
 def _effective_quantization(profile: Profile, arch: ModelArch, rules: Rules) -> str | None:
     requested = profile.model.quantization
     declared = arch.quantization.method if arch.quantization is not None else None
     if requested == "none":
         return declared
-    if declared is None and requested == "fp8" and rules.online_fp8_per_tensor:
-        return "fp8_per_tensor"
+    if declared is None and requested == "fp8":
+        return online_fp8(rules)
     return requested
 
 
@@ -242,9 +247,10 @@ def plan_core(profile: Profile, model: ResolvedModel, gpu: ResolvedGpu) -> PlanC
             data=fixes_data([Fix.set(f"Set dtype: {fix_to}", ("model", "dtype"), fix_to, True)]),
         )
     method = _effective_quantization(profile, arch, rules)
-    online_fp8 = "fp8_per_tensor" if rules.online_fp8_per_tensor else "fp8"
     removed = frozenset() if rules.bitsandbytes else frozenset({"bitsandbytes"})
-    check_quantization(profile, arch, gpu, method, findings, online_fp8=online_fp8, removed=removed)
+    check_quantization(
+        profile, arch, gpu, method, findings, online_fp8=online_fp8(rules), removed=removed
+    )
     check_kv_cache_dtype(profile, dtype.dtype, gpu, findings)
     check_max_model_len(profile, arch, findings)
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from vllm_wizard.planning.findings import FieldPath, Finding, Findings, Fix, fixes_data
+from vllm_wizard.planning.findings import (
+    FieldPath,
+    Finding,
+    Findings,
+    Fix,
+    counted,
+    fixes_data,
+)
 from vllm_wizard.planning.memory import GIB, MemoryResult
 from vllm_wizard.planning.result import FieldEdit, Recommendation
 from vllm_wizard.planning.search import (
@@ -379,15 +386,16 @@ def feasibility_findings(core: PlanCore, advice: Advice, findings: Findings) -> 
     if not memory.fits:
         longest = memory.max_context_at_concurrency
         tail = (
-            f" At {workload.concurrency} concurrent requests the longest that fits is"
+            f" At {counted(workload.concurrency, 'concurrent request')} the longest that fits is"
             f" {longest:,} tokens."
             if longest > 0
             else ""
         )
         findings.warning(
             Code.DOES_NOT_FIT,
-            f"Starts, but the workload does not fit: {workload.concurrency} requests of"
-            f" {tokens:,} tokens need {gib(memory.kv_needed)} of KV cache (×"
+            f"Starts, but the workload does not fit: {counted(workload.concurrency, 'request')} of"
+            f" {tokens:,} tokens need{'s' if workload.concurrency == 1 else ''}"
+            f" {gib(memory.kv_needed)} of KV cache (×"
             f" {profile.policy.fragmentation_factor:g} fragmentation); {memory.kv_gib:,.2f} GiB"
             f" is available, leaving {gib(memory.headroom)} against the"
             f" {profile.policy.headroom_gb:g} GiB headroom wanted.{tail}",

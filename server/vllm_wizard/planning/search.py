@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from vllm_wizard.hardware.resolve import ResolvedGpu
 from vllm_wizard.models.arch import ModelArch
 from vllm_wizard.models.resolve import ResolvedModel
-from vllm_wizard.planning.findings import FieldPath
+from vllm_wizard.planning.findings import FieldPath, counted
 from vllm_wizard.planning.memory import (
     GIB,
     MemoryResult,
@@ -259,7 +259,9 @@ def _knobs(core: PlanCore, options: PlanOptions) -> list[Knob]:
             )
         minimum = MIN_CAPABILITY["fp8"]
         if capability is not None and capability >= minimum:
-            method = "fp8_per_tensor" if core.rules.online_fp8_per_tensor else "fp8"
+            from vllm_wizard.planning.plan import online_fp8
+
+            method = online_fp8(core.rules)
             knobs.append(
                 Knob(
                     "weights",
@@ -276,8 +278,8 @@ def _knobs(core: PlanCore, options: PlanOptions) -> list[Knob]:
             Knob(
                 "max_num_seqs",
                 ((SEQS_FIELD, lean),),
-                f"the workload runs {profile.workload.concurrency} requests at once; vLLM"
-                f" schedules up to {setup.max_num_seqs} and profiles for them",
+                f"the workload runs {counted(profile.workload.concurrency, 'request')} at"
+                f" once; vLLM schedules up to {setup.max_num_seqs} and profiles for them",
                 (("max_num_seqs", lean),),
             )
         )
@@ -662,8 +664,10 @@ class _GpuSearch:
                     f"tp {layout.tp} × pp {layout.pp} splits the weights over"
                     f" {layout.tp * layout.pp} GPUs"
                 )
-            else:
+            elif layout.tp > 1:
                 reasons.append(f"tensor parallelism over {layout.tp} GPUs splits the weights")
+            else:
+                reasons.append("the whole model on one GPU")
         for knob in hit.knobs:
             if knob is LENGTH:
                 kv = hit.memory.stage.kv_cache
@@ -729,12 +733,13 @@ def _dominates(first: Found, second: Found) -> bool:
 def search(core: PlanCore, options: PlanOptions, replan: Replan) -> SearchResult:
     """The cheapest few setups that start (when `core` does not) and that fit (when it does
     not fit); when none starts on this GPU, the smallest catalog GPU on which one does."""
-    longest = 0
-    if core.memory.refusal is not None and not core.memory.starts:
+    fixed = repairs(core) if not core.starts else ()
+    refused = any(f.is_error for f in core.findings)  # before vLLM sizes memory
+    longest = 0  # no length starts while vLLM refuses the profile for another reason
+    if core.memory.refusal is not None and not core.memory.starts and not refused:
         longest = longest_max_model_len(core.memory, lambda n: _rerun_length(core, n))
     if core.fits:
         return SearchResult(longest_max_model_len=longest)
-    fixed = repairs(core) if not core.starts else ()
     base = core
     if fixed:
         base = replan(edited_profile(core.profile, fixed), core.model, core.gpu)
@@ -747,7 +752,7 @@ def search(core: PlanCore, options: PlanOptions, replan: Replan) -> SearchResult
         starting += _extras(gpu_search, hits, "start", starting, longest)
         if starting and not starting[0].core.fits:
             fitting = _pick(gpu_search, gpu_search.hits(options, "fit", 1), "fit", 1)
-        if not starting:
+        if not starting and not _refused_on_every_board(core, options, replan, fixed):
             starting = _other_gpu(core, options, replan, fixed)
     else:
         hits = gpu_search.hits(options, "fit", FEW)
@@ -813,6 +818,23 @@ def _on_board(
         edits += ((VRAM_FIELD, None),)
     base = replan(edited_profile(core.profile, (*edits, *fixed)), core.model, option.gpu)
     return _GpuSearch(base, replan, option.max_per_node, fixed, max_nodes), edits
+
+
+def _refused_on_every_board(
+    core: PlanCore, options: PlanOptions, replan: Replan, fixed: Edits
+) -> bool:
+    """vLLM refuses the repaired profile whatever the GPU (a checkpoint whose method this
+    release lacks): no board is worth searching. Probed on the most capable NVIDIA board,
+    where an error about compute capability would clear; a quantized copy of the model
+    (another `model.id`) could still lift it, so with one the boards are searched."""
+    if options.quantized:
+        return False
+    boards = [o for o in _other_gpus(core, options) if not o.gpu.is_amd]
+    if not boards:
+        return False
+    best = max(boards, key=lambda o: (o.gpu.compute_capability or (0, 0), o.gpu.memory_gib))
+    probe, _ = _on_board(core, best, replan, fixed, MAX_NODES)
+    return any(f.is_error for f in probe.core.findings)
 
 
 def _other_gpu(core: PlanCore, options: PlanOptions, replan: Replan, fixed: Edits) -> list[Found]:

@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from vllm_wizard.planning.findings import Fix
 from vllm_wizard.profile.diagnostics import Code, Diagnostic, Listing, Severity
-from vllm_wizard.profile.document import Node, Path, lookup, to_python
+from vllm_wizard.profile.document import Node, Pair, Path, lookup, to_python
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import (
     SECTIONS,
@@ -202,13 +202,41 @@ def _enum_choices(error: ErrorDetails) -> list[str]:
 
 
 def _error_message(error: ErrorDetails, path: Path, value: Node | None) -> str:
-    """One sentence in the user's terms for one pydantic error."""
+    """One sentence in the user's terms for one pydantic error; for an explicit null, where
+    the field has a default, the advice to leave the key out."""
+    message = _value_message(error, path, value)
+    resolved = value.resolved if value is not None else None
+    null = resolved is not None and resolved.kind == "scalar" and resolved.value is None
+    default = _default_text(path) if null and value is not None and not value.is_missing else None
+    if default is None:
+        return message
+    return f"{message} Leave the key out for the default, `{default}`."
+
+
+QUOTE_HINT = " Quote it if it is meant as text."
+
+
+def _default_text(path: Path) -> str | None:
+    """A field's default as a profile writes it, or None (required, or itself null)."""
+    model = SECTIONS.get(str(path[0])) if len(path) == 2 else None
+    if len(path) == 3:
+        model = SUBSECTIONS.get((str(path[0]), str(path[1])))
+    info = model.model_fields.get(str(path[-1])) if model is not None else None
+    if info is None or info.is_required():
+        return None
+    default = info.get_default(call_default_factory=True)
+    if default is None or isinstance(default, dict | list):
+        return None
+    return str(default).lower() if isinstance(default, bool) else str(default)
+
+
+def _value_message(error: ErrorDetails, path: Path, value: Node | None) -> str:
     name = f"`{dotted(path)}`"
     got = describe_node(value) if value is not None else "nothing"
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "string_type":
-        return f"{name} must be a string; got {got}. Quote it if it is meant as text."
+        return f"{name} must be a string; got {got}." + ("" if got == "null" else QUOTE_HINT)
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"{name} must be a whole number; got {got}."
     if kind in ("float_type", "float_parsing"):
@@ -277,6 +305,33 @@ def _real_path(root: Node, loc: tuple[int | str, ...]) -> Path:
 
 
 def _pydantic_diagnostics(root: Node, exc: ValidationError) -> Iterator[Diagnostic]:
+    for _path, diagnostic in _pydantic_problems(root, exc):
+        yield diagnostic
+
+
+def data_problems(data: Mapping[str, Any], exc: ValidationError) -> list[tuple[Path, str]]:
+    """(field, message) for each problem `exc` found in `data`, a profile as plain data (the
+    CLI's flags applied to one), worded as the profile's own diagnostics are."""
+    return [(path, d.message) for path, d in _pydantic_problems(_tree(data), exc)]
+
+
+def _tree(value: Any) -> Node:
+    """Plain data as a node tree (no positions), for wording messages about it."""
+    here = Range.at(0, 0)
+    if isinstance(value, Mapping):
+        pairs = [
+            Pair(Node("scalar", here, value=k, source=str(k)), _tree(v)) for k, v in value.items()
+        ]
+        return Node("mapping", here, pairs=pairs)
+    if isinstance(value, list | tuple):
+        return Node("sequence", here, items=[_tree(v) for v in value])
+    source = (
+        "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    )
+    return Node("scalar", here, value=value, source=source)
+
+
+def _pydantic_problems(root: Node, exc: ValidationError) -> Iterator[tuple[Path, Diagnostic]]:
     grouped: dict[Path, list[ErrorDetails]] = {}
     for error in exc.errors(include_url=False):
         grouped.setdefault(_real_path(root, tuple(error["loc"])), []).append(error)
@@ -284,7 +339,7 @@ def _pydantic_diagnostics(root: Node, exc: ValidationError) -> Iterator[Diagnost
         key, value = lookup(root, path)
         first = errors[0]
         if first["type"] == "missing":
-            yield _missing(root, path)
+            yield path, _missing(root, path)
             continue
         if value is None:
             value = key
@@ -315,7 +370,7 @@ def _pydantic_diagnostics(root: Node, exc: ValidationError) -> Iterator[Diagnost
             )
         else:
             code = Code.INVALID_VALUE
-        yield Diagnostic(range_, Severity.ERROR, code, message, data=data)
+        yield path, Diagnostic(range_, Severity.ERROR, code, message, data=data)
 
 
 def _missing(root: Node, path: Path) -> Diagnostic:

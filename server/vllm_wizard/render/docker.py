@@ -28,6 +28,7 @@ from vllm_wizard.render.serve import (
     engine_argv,
     flag_groups,
     one_line,
+    script_head,
     vllm_image,
 )
 
@@ -104,7 +105,7 @@ def docker_run_command(plan: Plan) -> str:
 
 
 def _header(plan: Plan, banner: str | None) -> list[str]:
-    lines = ["#!/usr/bin/env bash"]
+    lines = script_head(engine_argv(plan))
     if banner:
         lines += [f"# {line}" if line else "#" for line in banner.splitlines()]
     return lines

@@ -27,12 +27,11 @@ def verdict_line(plan: Plan) -> str:
     memory = plan.memory
     if not plan.starts:
         blocking = next((f for f in plan.findings if f.is_error), None)
-        why = ""
-        if blocking is not None and blocking.code.value in ("does-not-start", "no-kv-memory"):
-            needs = needs_phrase(plan)
-            why = f" · needs {needs}" if needs else " · no setup tried starts"
-        elif blocking is not None:
-            why = f" · {blocking.code.value}"
+        needs = needs_phrase(plan)
+        why = f" · needs {needs}" if needs else ""
+        if blocking is not None and not needs:
+            memory_short = blocking.code.value in ("does-not-start", "no-kv-memory")
+            why = " · no setup tried starts" if memory_short else f" · {blocking.code.value}"
         return f"✘ does not start{why}"
     head = "✔ fits" if plan.fits else "⚠ starts, workload does not fit"
     return (

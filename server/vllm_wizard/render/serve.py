@@ -67,6 +67,19 @@ def flag_groups(argv: list[str]) -> list[list[str]]:
     return groups
 
 
+LITERAL_QUOTES = (
+    "# shellcheck disable=SC2016  # a `$` or backtick in single quotes is meant as written"
+)
+
+
+def script_head(argv: list[str]) -> list[str]:
+    """The shebang, and for a command with a `$` or backtick in a value the shellcheck
+    directive that says quoting it literally is intended: shellcheck reads it file-wide only
+    right after the shebang, and without it a user's CI fails on SC2016."""
+    literal = any("$" in word or "`" in word for word in argv)
+    return ["#!/usr/bin/env bash", *([LITERAL_QUOTES] if literal else [])]
+
+
 def serve_argv(plan: Plan) -> list[str]:
     return ["vllm", "serve", *engine_argv(plan)]
 
@@ -85,7 +98,8 @@ def multiline(argv: list[str], head_words: int) -> str:
 
 def serve_script(plan: Plan, banner: str | None = None) -> str:
     """serve_command.sh: bash, strict mode, `exec vllm serve MODEL` and one flag per line."""
-    lines = ["#!/usr/bin/env bash"]
+    argv = serve_argv(plan)
+    lines = script_head(argv)
     if banner:
         lines += [f"# {line}" if line else "#" for line in banner.splitlines()]
     lines += [
@@ -95,7 +109,7 @@ def serve_script(plan: Plan, banner: str | None = None) -> str:
         ),
         "set -euo pipefail",
         "",
-        "exec " + multiline(serve_argv(plan), 3),
+        "exec " + multiline(argv, 3),
         "",
     ]
     return "\n".join(lines)

@@ -14,6 +14,12 @@ def _point(span: Span | None) -> float | None:
     return span.point if span is not None else None
 
 
+def _ms(target: float, places: int) -> str:
+    """A target with the estimate's decimals, or as written when those would round it."""
+    shown = f"{target:,.{places}f}"
+    return shown if float(shown.replace(",", "")) == target else f"{target:,g}"
+
+
 def slo_findings(profile: Profile, performance: Performance, findings: Findings) -> None:
     """A warning when the point estimate misses a target at the workload's concurrency."""
     check = performance.slo
@@ -26,7 +32,7 @@ def slo_findings(profile: Profile, performance: Performance, findings: Findings)
         misses.append(
             (
                 ("workload", "slo", "ttft_ms"),
-                f"p90 time to first token ≈ {ttft:,.0f} ms (target {check.ttft_ms:,.0f} ms)",
+                f"p90 time to first token ≈ {ttft:,.0f} ms (target {_ms(check.ttft_ms, 0)} ms)",
             )
         )
     tpot = _point(performance.tpot_ms)
@@ -34,7 +40,7 @@ def slo_findings(profile: Profile, performance: Performance, findings: Findings)
         misses.append(
             (
                 ("workload", "slo", "tpot_ms"),
-                f"time per output token ≈ {tpot:,.1f} ms (target {check.tpot_ms:,.1f} ms)",
+                f"time per output token ≈ {tpot:,.1f} ms (target {_ms(check.tpot_ms, 1)} ms)",
             )
         )
     if not misses:
