@@ -22,6 +22,7 @@ from vllm_wizard.planning.findings import FieldPath, Finding, Findings, Fix, fix
 from vllm_wizard.profile.diagnostics import (
     Code,
     Diagnostic,
+    Listing,
     RelatedInformation,
     Severity,
     sort_key,
@@ -176,7 +177,10 @@ def analyze(
         findings.items.extend(plan.findings)
     analysis.findings = findings.items
     root = analysis.document.root
-    analysis.diagnostics.extend(to_diagnostic(root, f, flags) for f in findings.items)
+    listed = Listing()
+    for finding in findings.items:
+        listed.add(to_diagnostic(root, finding, flags))
+    analysis.diagnostics.extend(listed.result({}))
     analysis.diagnostics.sort(key=sort_key)
     return analysis
 
@@ -407,7 +411,15 @@ def _output_dir(profile: Profile, context: EngineContext, findings: Findings) ->
     written = profile.outputs.dir
     if written is None or context.base_dir is None:
         return
-    target = outside_profile_folder(context.base_dir, written)
+    try:
+        target = outside_profile_folder(context.base_dir, written)
+    except (OSError, RuntimeError, ValueError) as error:  # a NUL byte, an unknown ~user, a loop
+        findings.warning(
+            Code.OUTPUT_DIR,
+            f"`outputs.dir` is not a usable path: {str(error).rstrip('.')}.",
+            ("outputs", "dir"),
+        )
+        return
     if target is not None:
         findings.warning(
             Code.OUTPUT_DIR,

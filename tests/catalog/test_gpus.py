@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -125,6 +126,54 @@ def test_every_figure_of_every_entry_cites_a_known_source(raw: dict[str, Any]) -
     for spec in all_gpus():
         assert spec.sources and spec.memory_sources
         assert set(spec.memory_sources) <= set(spec.sources)
+
+
+# A citation a user can follow: a URL, a pinned file in a repository, or a section of the
+# project's sourced GPU notes. Anything else is a search-index id, which must say what the file
+# is and what it shows, since nobody outside this project can open it.
+URL = re.compile(r"https://\S+")
+PINNED_FILE = re.compile(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}:\S+")
+GPU_NOTES = re.compile(r"shared/data/gpus\.md(#\S+)?")
+DESCRIBED_INDEX_FILE = re.compile(r"index file idx:(\d+) \(repository not found\): (.+)")
+BARE_INDEX_ID = re.compile(r"(project search-index file |index file )?idx:\d+( \([^)]*\))?")
+
+
+def openable(citation: str) -> bool:
+    return any(p.fullmatch(citation) for p in (URL, PINNED_FILE, GPU_NOTES))
+
+
+def test_every_source_can_be_opened_or_says_what_the_index_file_is(raw: dict[str, Any]) -> None:
+    for tag, citation in raw["sources"].items():
+        described = DESCRIBED_INDEX_FILE.fullmatch(citation)
+        assert openable(citation) or described, (tag, citation)
+        if described:
+            # a description, not a restatement of the id: what the file is and the figure in it
+            assert len(described[2]) >= 60 and "idx:" not in described[2], (tag, citation)
+        if tag.startswith("idx:"):
+            # a tag named after an index id is kept only while the file stays unresolved
+            assert described and tag == f"idx:{described[1]}", (tag, citation)
+
+
+def test_no_gpu_shows_a_bare_index_id_as_its_first_source() -> None:
+    for spec in all_gpus():
+        assert not BARE_INDEX_ID.fullmatch(spec.sources[0]), (spec.name, spec.sources[0])
+        assert all(openable(c) or DESCRIBED_INDEX_FILE.fullmatch(c) for c in spec.sources)
+
+
+def test_within_a_figure_a_source_the_user_can_open_comes_first(raw: dict[str, Any]) -> None:
+    table = raw["sources"]
+    for entry in raw["gpus"]:
+        for figure, tags in entry["sources"].items():
+            kinds = [openable(table[tag]) for tag in tags]
+            assert kinds == sorted(kinds, reverse=True), (entry["name"], figure, tags)
+
+
+def test_tags_quoted_in_the_notes_are_listed_sources(raw: dict[str, Any]) -> None:
+    for entry in raw["gpus"]:
+        for field in ("memory_source", "memory_note", "perf_note", "interconnect_detail"):
+            for group in re.findall(r"\[([^\]]*)\]", entry.get(field) or ""):
+                for tag in group.split(", "):
+                    assert tag in raw["sources"], (entry["name"], field, tag)
 
 
 @pytest.mark.parametrize("spec", all_gpus(), ids=lambda s: s.name)

@@ -17,7 +17,7 @@ return {
     vllmWizard = {
       offline = false, -- never ask the Hugging Face Hub
       hubTimeout = 10, -- seconds
-      debounceMs = 30,
+      debounceMs = 0, -- extra wait after an edit; 0: analyse at once
       outputDir = '', -- empty: deploy/ next to the profile
     },
   },

@@ -17,7 +17,7 @@ export interface ServerSettings {
 export const DEFAULTS: Readonly<ServerSettings> = Object.freeze({
   offline: false,
   hubTimeout: 10,
-  debounceMs: 30,
+  debounceMs: 0,
   outputDir: '',
 });
 

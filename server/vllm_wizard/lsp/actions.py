@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from vllm_wizard.profile.engine import Analysis as TextAnalysis
 
 MAX_CHOICES = 5
+
+FIX_BUDGET_VALUES = 10_000
+"""YAML values re-read per code action request (about 10 µs each), fixes of all its
+diagnostics together."""
 """At most this many "Use `x`" actions for one invalid enum value."""
 
 CHOICE_CUTOFF = 0.6
@@ -75,12 +79,20 @@ def code_actions(
     """
     actions: list[ActionResult] = []
     if _wanted("quickfix", only):
-        for diagnostic in _targets(analysis.diagnostics, range, context_diagnostics):
+        targets = _targets(analysis.diagnostics, range, context_diagnostics)
+        for diagnostic in targets[: _fix_limit(analysis.document)]:
             for action in quick_fixes(analysis.document, diagnostic):
                 _add(actions, action)
     if getattr(analysis, "plan", None) is not None and _wanted("source", only):
         actions.extend(source_actions(uri))
     return actions
+
+
+def _fix_limit(document: ParsedDocument) -> int:
+    """How many diagnostics one request gets fixes for: each fix re-reads the whole text to
+    verify its edits, so a select-all in a file of thousands of values stays well under a
+    second (a profile of a few hundred values gets fixes for every diagnostic)."""
+    return max(1, FIX_BUDGET_VALUES // max(1, document.values))
 
 
 def source_actions(uri: str) -> list[ActionResult]:
@@ -376,7 +388,10 @@ def _closest(typed: str, options: list[str]) -> list[str]:
     (difflib's ratio, case ignored)."""
     scored = []
     for index, option in enumerate(options):
-        ratio = difflib.SequenceMatcher(None, typed.lower(), option.lower()).ratio()
+        matcher = difflib.SequenceMatcher(None, typed.lower(), option.lower())
+        if matcher.real_quick_ratio() < CHOICE_CUTOFF:  # lengths rule it out; saves seconds
+            continue  # on a value thousands of characters long
+        ratio = matcher.ratio()
         if ratio >= CHOICE_CUTOFF:
             scored.append((-ratio, index, option))
     return [option for _, _, option in sorted(scored)[:MAX_CHOICES]]

@@ -46,6 +46,13 @@ Scheduler = Callable[[HubLookup, Callable[[], Any]], None]
 """Runs a blocking lookup off the event loop and tells the analyzer when it is done."""
 
 
+@dataclass(frozen=True, slots=True)
+class LookupTimedOut:
+    """What the server hands `lookup_finished` when the Hub gave no answer in time."""
+
+    seconds: float
+
+
 def uri_to_path(uri: str) -> PurePath | None:
     """The file system path of a `file:` URI; None for `untitled:` and other schemes."""
     parsed = urlparse(uri)
@@ -205,7 +212,9 @@ class Analyzer:
         from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
 
         self._pending.discard(key)
-        if not isinstance(result, ResolvedModel | ModelUnresolved):
+        if isinstance(result, LookupTimedOut):
+            result = self._timed_out(key, result.seconds)
+        elif not isinstance(result, ResolvedModel | ModelUnresolved):
             log.error("Hub lookup of %s failed: %r", key[0], result)
             result = ModelUnresolved(
                 model_id=key[0],
@@ -217,6 +226,40 @@ class Analyzer:
         self.invalidate()
         if self._on_lookup_done is not None:
             self._on_lookup_done(key)
+
+    def lookup_arrived_late(self, key: HubLookup, result: Any) -> None:
+        """A lookup answered after the server stopped waiting: a model found replaces the
+        timeout (the plan follows), anything else leaves the timeout standing."""
+        log.info("the Hub answered about %s after the deadline", key[0])
+        if not _failed(result) and key not in self._pending:
+            self._hub_results[key] = (time.monotonic(), result)
+            self.invalidate()
+            if self._on_lookup_done is not None:
+                self._on_lookup_done(key)
+
+    def _timed_out(self, key: HubLookup, seconds: float) -> ResolvedModel | ModelUnresolved:
+        """The answer without the Hub, saying that it did not answer in time."""
+        from vllm_wizard.models.resolve import ModelUnresolved, resolve_model_locally
+
+        model_id, revision, base, params_b = key
+        local = resolve_model_locally(
+            model_id, revision, base_dir=Path(base) if base else None, params_b=params_b
+        )
+        if not isinstance(local, ModelUnresolved):
+            return local
+        tried = tuple(t for t in local.tried if not t.startswith("Hugging Face Hub"))
+        return ModelUnresolved(
+            model_id=model_id,
+            reason="timeout",
+            message=(
+                f"`{model_id}` is not in the bundled catalog or the Hugging Face cache, and the"
+                f" Hugging Face Hub did not answer within {seconds:g} s (the `hubTimeout`"
+                " setting); retry later, or point `model.id` at a local folder with the"
+                " model's config.json"
+            ),
+            tried=(*tried, f"Hugging Face Hub (no answer within {seconds:g} s)"),
+            suggestions=local.suggestions,
+        )
 
     @property
     def pending_lookups(self) -> frozenset[HubLookup]:

@@ -15,7 +15,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Literal
 
-from vllm_wizard.profile.document import Node, PathSegment
+from vllm_wizard.profile.document import MAX_CHARS, Node, PathSegment
 from vllm_wizard.profile.positions import Position, Range, split_lines
 
 Role = Literal["key", "value", "item"]
@@ -24,6 +24,10 @@ KEY_CHARS = frozenset(string.ascii_letters + string.digits + "_-.")
 """Characters of a key being typed; profile and vLLM keys use nothing else."""
 
 _FLOW_STOPS = ",]}"
+
+MAX_LINE = 4096
+"""Characters of a line read for completion; a profile's lines are far shorter, and reading a
+20 MB line character by character would hold up the server for seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +157,14 @@ def _unquote(text: str) -> str:
     return text
 
 
+def _is_marker(line: str) -> bool:
+    """A document marker (`---`, `...`, with what may follow them) or a `%` directive."""
+    return line.startswith("%") or (line[:3] in ("---", "...") and line[3:4] in ("", " ", "\t"))
+
+
 def read_line(line: str) -> BlockLine | None:
     """Split a block line; None for a blank line, a comment or a document marker."""
+    line = line[:MAX_LINE]
     stripped = line.strip()
     if not stripped or stripped.startswith("#") or stripped in ("---", "..."):
         return None
@@ -350,7 +360,8 @@ def _block_context(
             typed = _key_word(line, col, col) or _Word(col, col)
             return _key_context(lines, lineno, col, col, typed)
         return None
-    assert info is not None
+    if info is None:
+        return None  # a document marker (`---`, `...`): nothing to complete there
     if info.dash is not None and col > info.dash and (info.key is None or col <= info.indent):
         return _item_context(lines, lineno, col, info) if info.key is None else None
     if info.dash is not None and info.key is not None:
@@ -543,12 +554,14 @@ def _flow_cursor(lineno: int, line: str, col: int, snap: _Snapshot) -> CursorCon
 def locate(text: str, position: Position) -> CursorContext | None:
     """What is being typed at `position`; None where nothing can be completed (a comment,
     past a closing quote, a structure this reader does not follow)."""
+    if len(text) > MAX_CHARS:  # no profile (its analysis says so): nothing to offer
+        return None
     lines = split_lines(text)
     if position.line >= len(lines):
         return None
     line = lines[position.line]
     col = min(position.character, len(line))
-    if _comment_start(line, 0) < col:
+    if len(line) > MAX_LINE or _comment_start(line, 0) < col or _is_marker(line):
         return None
     info = read_line(line)
     handled, context = _flow_context(lines, position.line, col, info)

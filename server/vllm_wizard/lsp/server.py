@@ -1,18 +1,25 @@
 """pygls wiring only: each handler converts LSP ⇄ engine types and calls a feature module.
 
 Diagnostics are pulled (`textDocument/diagnostic`) when the client supports it and pushed
-(with the document version) otherwise, never both. Background work (debounced publishes,
+(with the document version) otherwise, never both. An edit is analysed as soon as the event
+loop is free, with no fixed debounce (analysis takes about a millisecond); edits that arrive
+before then are coalesced into one analysis of the latest text. Background work (publishes,
 Hub lookups) runs as tasks the server keeps strong references to and whose exceptions are
 logged. A feature that fails answers that one request with an error; the server keeps serving.
+Only documents the client opened are answered for: the server never reads a file on its own
+for a request (a FIFO or a slow network mount would block it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -25,6 +32,8 @@ from vllm_wizard.lsp.settings import SECTION, Settings, merge_settings
 from vllm_wizard.profile.positions import split_lines
 
 if TYPE_CHECKING:
+    from pygls.workspace import TextDocument
+
     from vllm_wizard.engine import Analysis
     from vllm_wizard.lsp.analysis import Analyzer, HubLookup
 
@@ -52,7 +61,9 @@ class WizardServer(LanguageServer):
         self.settings = Settings()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.publishing: dict[str, asyncio.Task[Any]] = {}
+        """A publish waiting for the event loop, per URI; later edits join it."""
         self.published: set[str] = set()
+        self.first_publish = asyncio.Event()
         self.pull = False
         self.faults = frozenset(filter(None, os.environ.get(FAULT_ENV, "").split(",")))
 
@@ -98,35 +109,57 @@ class WizardServer(LanguageServer):
 
     # ---- documents -----------------------------------------------------------------
 
+    def open_document(self, uri: str) -> TextDocument | None:
+        """The document as the client has it, None unless it is open (pygls would read an
+        unopened one from disk, synchronously: a FIFO there blocks the server for good)."""
+        document: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
+        return document
+
     def current(self, uri: str) -> tuple[Analysis | None, Converter]:
-        """The analysis of the document as the client has it now, and its converter."""
-        document = self.workspace.get_text_document(uri)
+        """The analysis of the document as the client has it now, and its converter; no
+        analysis for a document that is not open."""
+        encoding = encoding_of(self.workspace.position_encoding)
+        document = self.open_document(uri)
+        if document is None:
+            return None, Converter([], encoding)
         text = document.source
         analysis = self.analyzer.analysis(uri, text, document.version)
         lines = analysis.document.lines if analysis is not None else split_lines(text)
-        return analysis, Converter(lines, encoding_of(self.workspace.position_encoding))
+        return analysis, Converter(lines, encoding)
 
     def is_open(self, uri: str) -> bool:
-        return uri in self.workspace.text_documents
+        return self.open_document(uri) is not None
 
-    def schedule_publish(self, uri: str, delay_ms: int) -> None:
-        """Publish `uri`'s diagnostics after `delay_ms`; a newer edit replaces the pending one."""
-        previous = self.publishing.pop(uri, None)
-        if previous is not None:
-            previous.cancel()
-        self.publishing[uri] = self.run_task(self._publish_later(uri, delay_ms), f"publish {uri}")
+    def schedule_publish(self, uri: str) -> None:
+        """Analyse and publish `uri` as soon as the event loop is free.
 
-    async def _publish_later(self, uri: str, delay_ms: int) -> None:
-        if delay_ms > 0:
-            await asyncio.sleep(delay_ms / 1000)
-        self.publishing.pop(uri, None)
+        Edits that arrive before then join the pending publish, which reads the latest
+        text: a burst of keystrokes costs one analysis, a single one no wait at all. The
+        `debounceMs` setting (default 0) adds a delay before that analysis.
+        """
+        if uri not in self.publishing:
+            self.publishing[uri] = self.run_task(self._publish_soon(uri), f"publish {uri}")
+
+    async def _publish_soon(self, uri: str) -> None:
+        try:
+            await asyncio.sleep(self.settings.debounce_ms / 1000)
+        finally:
+            self.publishing.pop(uri, None)
         if self.is_open(uri):
             self.publish(uri)
 
     def publish(self, uri: str) -> None:
-        """Analyse the current text and tell the client (diagnostics if pushed, the verdict)."""
-        document = self.workspace.get_text_document(uri)
+        """Analyse the current text and tell the client (diagnostics if pushed, the verdict).
+
+        Analysis runs on the event loop between messages, so the version analysed is the
+        version published; the check below keeps it so should analysis ever yield."""
+        document = self.open_document(uri)
+        if document is None:
+            return
+        version = document.version
         analysis, converter = self.current(uri)
+        if self.open_document(uri) is not document or document.version != version:
+            return  # the text moved on: the next publish reports the new one
         if not self.pull and (analysis is not None or uri in self.published):
             items = (
                 [converter.diagnostic(d, uri) for d in analysis.diagnostics]
@@ -134,12 +167,13 @@ class WizardServer(LanguageServer):
                 else []
             )
             self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=document.version)
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version)
             )
             if analysis is not None:
                 self.published.add(uri)
             else:
                 self.published.discard(uri)
+        self.first_publish.set()
         if analysis is not None:
             from vllm_wizard.lsp import lens
 
@@ -164,11 +198,11 @@ class WizardServer(LanguageServer):
 
     def republish_all(self) -> None:
         """Something outside the texts changed: every open profile again, and refresh views."""
-        open_documents = list(self.workspace.text_documents)
+        open_documents = [document.uri for document in self.workspace.text_documents.values()]
         if not open_documents:
             return
-        for uri in open_documents:
-            self.schedule_publish(uri, 0)
+        for uri in open_documents:  # the URI as the client wrote it (the keys are unquoted)
+            self.schedule_publish(uri)
         capabilities = self.client_capabilities.workspace
         if capabilities is not None:
             diagnostics = capabilities.diagnostics
@@ -184,15 +218,29 @@ class WizardServer(LanguageServer):
         self.run_task(self._lookup(key, lookup), f"hub {key[0]}")
 
     async def _lookup(self, key: HubLookup, lookup: Callable[[], Any]) -> None:
+        """Ask the Hub in a thread; after `hubTimeout` seconds in all, stop waiting and
+        publish the answer without it (a Hub that trickles bytes never times out a read)."""
+        from vllm_wizard.lsp.analysis import LookupTimedOut
         from vllm_wizard.lsp.progress import Progress
 
+        seconds = self.settings.hub_timeout
         message = f"Looking up {key[0]} on the Hugging Face Hub"
         async with Progress(self, "vLLM Wizard", message):
+            answer = in_daemon_thread(lookup, f"hub lookup {key[0]}")
             try:
-                result: Any = await asyncio.to_thread(lookup)
+                result: Any = await asyncio.wait_for(asyncio.shield(answer), seconds)
+            except TimeoutError:
+                log.warning("the Hub gave no answer about %s within %g s", key[0], seconds)
+                result = LookupTimedOut(seconds)
+                answer.add_done_callback(lambda late: self._late_answer(key, late))
             except Exception as error:  # reported as a diagnostic by lookup_finished
                 result = error
         self.analyzer.lookup_finished(key, result)
+
+    def _late_answer(self, key: HubLookup, answer: asyncio.Future[Any]) -> None:
+        """The Hub answered after the deadline: a model found is used, a failure ignored."""
+        if not answer.cancelled() and answer.exception() is None:
+            self.analyzer.lookup_arrived_late(key, answer.result())
 
     def _lookup_done(self, key: HubLookup) -> None:
         log.info("Hub lookup of %s finished", key[0])
@@ -231,15 +279,66 @@ def _guard(server: WizardServer, name: str, call: Callable[[], T]) -> T:
         raise
 
 
-def warm_up() -> None:
-    """Import the engine and load the catalogs ahead of the first document (in a thread)."""
+def in_daemon_thread(call: Callable[[], T], name: str) -> asyncio.Future[T]:
+    """`call()` in a thread of its own whose result lands in the returned future.
+
+    A daemon thread, unlike `asyncio.to_thread`'s pool, does not keep the process alive at
+    exit while a Hub request hangs, nor take a pool worker others need."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: Exception | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        result: T | None = None
+        error: Exception | None = None
+        try:
+            result = call()
+        except Exception as raised:
+            error = raised
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
+
+
+def warm_engine() -> None:
+    """What the first diagnostics need: the engine, the planner and the catalogs."""
     from vllm_wizard.catalog.gpus import all_gpus
     from vllm_wizard.catalog.models import catalog_models
-    from vllm_wizard.lsp import actions, analysis, commands, completion, hover, lens, symbols
+    from vllm_wizard.lsp import analysis
+    from vllm_wizard.planning import plan
 
-    del actions, analysis, commands, completion, hover, lens, symbols
+    del analysis, plan
     all_gpus()
     catalog_models()
+
+
+def warm_features() -> None:
+    """What the first hover, completion or code action needs."""
+    from vllm_wizard.lsp import actions, commands, completion, hover, lens, symbols
+
+    del actions, commands, completion, hover, lens, symbols
+
+
+FEATURES_WARM_UP_AFTER_S = 1.0
+"""Feature modules are imported after the first publish, or this long after `initialized`
+when no profile is opened: importing them sooner would compete with the first analysis."""
+
+
+async def warm_up(server: WizardServer) -> None:
+    """Imports ahead of need, in threads, in the order they are needed."""
+    await asyncio.to_thread(warm_engine)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(server.first_publish.wait(), FEATURES_WARM_UP_AFTER_S)
+    await asyncio.to_thread(warm_features)
 
 
 def build_server() -> WizardServer:
@@ -256,7 +355,7 @@ def build_server() -> WizardServer:
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: WizardServer, params: types.InitializedParams) -> None:
-        ls.run_task(asyncio.to_thread(warm_up), "warm up")
+        ls.run_task(warm_up(ls), "warm up")
         ls.run_task(ls.pull_settings(), "configuration")
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -269,12 +368,12 @@ def build_server() -> WizardServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: WizardServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.prune_finished_notifications()
-        ls.schedule_publish(params.text_document.uri, 0)
+        ls.schedule_publish(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: WizardServer, params: types.DidChangeTextDocumentParams) -> None:
         ls.prune_finished_notifications()
-        ls.schedule_publish(params.text_document.uri, ls.settings.debounce_ms)
+        ls.schedule_publish(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: WizardServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -467,6 +566,9 @@ def configure_logging(server: WizardServer, level: str, log_file: str | None) ->
 
 def serve(*, tcp: str | None, level: str, log_file: str | None) -> int:
     """Run until the client says exit."""
+    # huggingface_hub reads this once, at import (first lookup): the server's lookups fetch
+    # a config.json and nothing else.
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     server = build_server()
     configure_logging(server, level, log_file)
     if tcp:

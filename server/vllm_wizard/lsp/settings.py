@@ -14,8 +14,9 @@ from typing import Any
 
 SECTION = "vllmWizard"
 
-DEFAULT_DEBOUNCE_MS = 30
-"""Analysis takes milliseconds, so a short debounce only coalesces bursts of keystrokes."""
+DEFAULT_DEBOUNCE_MS = 0
+"""No wait after an edit: analysis takes about a millisecond, and edits that arrive while
+the server is busy are coalesced anyway. A delay here only makes the editor feel slow."""
 
 DEFAULT_HUB_TIMEOUT_S = 10.0
 MAX_DEBOUNCE_MS = 2000
@@ -27,6 +28,7 @@ class Settings:
     """Never ask the Hugging Face Hub (`local_files_only=True`)."""
     hub_timeout: float = DEFAULT_HUB_TIMEOUT_S
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
+    """An extra wait before analysing an edit, for clients that want one."""
     output_dir: str | None = None
     """Where "Generate deployment files" writes when the profile has no `outputs.dir`."""
 

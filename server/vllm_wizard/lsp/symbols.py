@@ -7,6 +7,8 @@ vanish while a line is half typed; [] when nothing parses.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from vllm_wizard.lsp.model import SymbolKind, SymbolResult
@@ -24,6 +26,10 @@ MAX_REPARSES = 4
 MAX_DETAIL = 80
 """Longer values (a long flow mapping) are cut in the outline."""
 
+MAX_ENTRIES = 500
+"""Entries outlined per mapping or list: a profile has a few dozen; thousands (a pasted log)
+took the better part of a second to convert and send."""
+
 
 def document_symbols(analysis: Analysis) -> list[SymbolResult]:
     """One symbol per top-level key, its fields (and their entries or items) as children."""
@@ -32,11 +38,15 @@ def document_symbols(analysis: Analysis) -> list[SymbolResult]:
     if root is None or root.is_alias or root.kind != "mapping":
         return []
     lines = document.lines
-    return [
-        _pair_symbol(pair, lines, ())
-        for pair in root.mapping_pairs()
-        if pair.key.resolved.kind == "scalar"
-    ]
+    return list(_pair_symbols(root, lines, ()))
+
+
+def _pair_symbols(
+    mapping: Node, lines: list[str], parents: tuple[str, ...]
+) -> Iterator[SymbolResult]:
+    pairs = (p for p in mapping.mapping_pairs() if p.key.resolved.kind == "scalar")
+    for pair in islice(pairs, MAX_ENTRIES):
+        yield _pair_symbol(pair, lines, parents)
 
 
 def prefix_root(document: ParsedDocument) -> Node | None:
@@ -61,13 +71,10 @@ def _pair_symbol(pair: Pair, lines: list[str], parents: tuple[str, ...]) -> Symb
     path = (*parents, name)
     children: tuple[SymbolResult, ...] = ()
     if not value.is_alias and value.kind == "mapping":
-        children = tuple(
-            _pair_symbol(p, lines, path)
-            for p in value.mapping_pairs()
-            if p.key.resolved.kind == "scalar"
-        )
+        children = tuple(_pair_symbols(value, lines, path))
     elif not value.is_alias and value.kind == "sequence":
-        children = tuple(_item_symbol(item, index, lines) for index, item in enumerate(value.items))
+        items = islice(enumerate(value.items), MAX_ENTRIES)
+        children = tuple(_item_symbol(item, index, lines) for index, item in items)
     end = _trim(value.range.end, lines, key.range.end)
     return SymbolResult(
         name=name,

@@ -27,6 +27,7 @@ Failures are values (:class:`ModelUnresolved`) with one sentence for the user.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -234,7 +235,9 @@ def _looks_like_path(model_id: str) -> bool:
 
 
 def _local_folder(model_id: str, base_dir: Path | None) -> Path:
-    path = Path(model_id).expanduser()
+    path = Path(model_id)
+    with contextlib.suppress(RuntimeError):  # `~name` of a user this machine lacks: as written
+        path = path.expanduser()
     if not path.is_absolute():
         path = (base_dir if base_dir is not None else Path.cwd()) / path
     return path

@@ -37,6 +37,7 @@ class Code(StrEnum):
     MULTIPLE_DOCUMENTS = "multiple-documents"
     DUPLICATE_KEY = "duplicate-key"
     ALIAS_EXPANSION = "alias-expansion"
+    DOCUMENT_TOO_LARGE = "document-too-large"
     EMPTY_PROFILE = "empty-profile"
     NOT_A_MAPPING = "not-a-mapping"
     NOT_A_PROFILE = "not-a-profile"
@@ -81,6 +82,12 @@ class Code(StrEnum):
     SLO_MISSED = "slo-missed"
 
 
+MAX_LISTED = 100
+"""Findings of one kind listed one by one; past this, one more says how many were left out.
+Thousands of diagnostics (a file of 5,000 stray keys) take seconds to build and to send, and
+help no one."""
+
+
 @dataclass(frozen=True, slots=True)
 class RelatedInformation:
     """Another place that contributes to a finding (e.g. the GPU behind an OOM)."""
@@ -107,6 +114,44 @@ class Diagnostic:
     def is_error(self) -> bool:
         """True for error severity: `check` exits 1 and dependent stages are skipped."""
         return self.severity is Severity.ERROR
+
+
+class Listing:
+    """Diagnostics as found: the first `MAX_LISTED` of each code one by one, then one more
+    per code that counts the rest (placed at the first left out)."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+        self._listed: dict[Code, int] = {}
+        self._left_out: dict[Code, tuple[Diagnostic, int]] = {}
+
+    def full(self, code: Code) -> bool:
+        """True when another `code` would only be counted (so its message need not be built)."""
+        return self._listed.get(code, 0) >= MAX_LISTED
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        code = diagnostic.code
+        if not self.full(code):
+            self._listed[code] = self._listed.get(code, 0) + 1
+            self.items.append(diagnostic)
+            return
+        first, count = self._left_out.get(code, (diagnostic, 0))
+        self._left_out[code] = (first, count + 1)
+
+    def result(self, what: Mapping[Code, str]) -> list[Diagnostic]:
+        """The listed diagnostics, then per code one saying how many more were found;
+        `what` names them (`duplicate keys`)."""
+        summaries = [
+            Diagnostic(
+                first.range,
+                first.severity,
+                code,
+                f"{count:,} more {what.get(code, f'`{code.value}` findings')} from here on"
+                " are not listed one by one.",
+            )
+            for code, (first, count) in self._left_out.items()
+        ]
+        return [*self.items, *summaries]
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

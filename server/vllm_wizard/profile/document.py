@@ -3,8 +3,12 @@
 Built from PyYAML's event stream (libyaml's C parser when available) rather than its
 composer, because the composer forgets where an alias was written and silently keeps the
 last of two duplicate keys. Building the tree ourselves lets us point at the alias, report
-duplicates, refuse an alias bomb before expanding it, and stop at a second document while
-keeping the first.
+duplicates, refuse an alias bomb or a recursive alias before expanding it, and stop at a
+second document while keeping the first.
+
+Hostile text must cost little: reading stops after `MAX_NODES` values, duplicate keys are
+found with one dict per mapping, and every walk over the tree is iterative or bounded by
+`MAX_DEPTH`, so any text gets its diagnostic in milliseconds rather than a hang.
 
 Values are resolved and constructed exactly as `yaml.safe_load` would (YAML 1.1: `yes` is
 true), so the profile means what PyYAML users expect.
@@ -12,13 +16,20 @@ true), so the profile means what PyYAML users expect.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
 
-from vllm_wizard.profile.diagnostics import Code, Diagnostic, RelatedInformation, Severity
+from vllm_wizard.profile.diagnostics import (
+    Code,
+    Diagnostic,
+    Listing,
+    RelatedInformation,
+    Severity,
+)
 from vllm_wizard.profile.positions import Position, Range, split_lines
 
 NodeKind = Literal["mapping", "sequence", "scalar"]
@@ -30,6 +41,25 @@ MAX_DEPTH = 64
 
 MAX_EXPANDED_NODES = 10_000
 """A profile has a few hundred values; aliases that expand past this are an alias bomb."""
+
+MAX_CHARS = 4_000_000
+"""A profile is a few KiB; a file this long is refused before YAML reads it."""
+
+MAX_NODES = MAX_EXPANDED_NODES
+"""Values read before giving up on a file (it takes ~10 µs each). No larger than
+`MAX_EXPANDED_NODES`, so a tree that expands past that limit does so through its aliases."""
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 surrogate pair: JSON lets a client send one; no encoder accepts it."""
+
+REPLACEMENT_CHARACTER = "\ufffd"
+
+_LEFT_OUT = {
+    Code.DUPLICATE_KEY: "duplicate keys (YAML keeps only the last of each)",
+    Code.INVALID_VALUE: "invalid values",
+    Code.ALIAS_EXPANSION: "recursive aliases",
+}
+"""How the summary of findings past `MAX_LISTED` names them."""
 
 MERGE_KEY = "<<"
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -55,6 +85,8 @@ class Node:
     items: list[Node] = field(default_factory=list)
     target: Node | None = None
     """For an alias (`*name`): the anchored node it stands for."""
+    _index: tuple[int, dict[Any, Pair]] | None = field(default=None, repr=False)
+    """A mapping's keys → their last pair, for the number of pairs it was built from."""
 
     @property
     def resolved(self) -> Node:
@@ -81,10 +113,7 @@ class Node:
         node = self.resolved
         if node.kind != "mapping":
             return None
-        found: Pair | None = None
-        for pair in node.pairs:
-            if pair.key.value == key and pair.key.source != MERGE_KEY:
-                found = pair
+        found = node._keys().get(key)
         if found is not None:
             return found
         for merged in _merge_sources(node):
@@ -92,6 +121,19 @@ class Node:
             if inherited is not None:
                 return inherited
         return None
+
+    def _keys(self) -> dict[Any, Pair]:
+        """Built once per mapping, so a lookup costs the same in a mapping of 5,000 keys."""
+        if self._index is None or self._index[0] != len(self.pairs):
+            keys: dict[Any, Pair] = {}
+            for pair in self.pairs:
+                if pair.key.source != MERGE_KEY:
+                    try:
+                        keys[pair.key.value] = pair
+                    except TypeError:  # an unhashable key value: `get` takes strings only
+                        continue
+            self._index = (len(self.pairs), keys)
+        return self._index[1]
 
     def mapping_pairs(self) -> Iterator[Pair]:
         """Pairs of a mapping as written, merge keys excluded."""
@@ -124,6 +166,8 @@ class ParsedDocument:
     diagnostics: list[Diagnostic]
     syntax_ok: bool
     """False when the YAML did not parse; `root` is then None."""
+    values: int = 0
+    """YAML values read (keys, items and scalars; what re-reading the text costs)."""
     _lines: list[str] | None = None
 
     @property
@@ -157,6 +201,10 @@ def _range(start_mark: Any, end_mark: Any) -> Range:
     return Range(_position(start_mark), _position(end_mark))
 
 
+class _TooLarge(Exception):
+    """Raised inside the builder when the text holds more values than a profile could."""
+
+
 class _TreeBuilder:
     """Turns PyYAML events into a `Node` tree, reporting what PyYAML lets pass."""
 
@@ -165,16 +213,46 @@ class _TreeBuilder:
         self.loader = _Loader("")
         self.constructor = yaml.SafeLoader("")
         self.anchors: dict[str, Node] = {}
-        self.diagnostics: list[Diagnostic] = []
+        self.found = Listing()
         self.root: Node | None = None
+        self.open: list[Node] = []
+        """Collections being read, outermost first; an alias to one of them is recursive."""
+        self.keys_seen: dict[int, dict[Any, Node]] = {}
+        """For each open mapping (by id): its keys so far → the first key node of each."""
+        self.aliases: list[tuple[Node, int]] = []
+        """Every alias with the number of collections around it, for the expansion check."""
+        self.count = 0
 
     def error(self, range_: Range, code: Code, message: str, **data: Any) -> None:
-        self.diagnostics.append(
-            Diagnostic(range_, Severity.ERROR, code, message, data=data or None)
-        )
+        self.found.add(Diagnostic(range_, Severity.ERROR, code, message, data=data or None))
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.found.result(_LEFT_OUT)
+
+    def counted(self, node: Node) -> Node:
+        """Count one value read; past `MAX_NODES` the file is no profile."""
+        self.count += 1
+        if self.count > MAX_NODES:
+            line = node.range.start.line + 1
+            self.found = Listing()  # what was found so far in a non-profile helps no one
+            self.error(
+                Range(node.range.start, node.range.start),
+                Code.DOCUMENT_TOO_LARGE,
+                f"This file holds more than {MAX_NODES:,} YAML values; a profile has a few"
+                f" hundred, so reading stopped here (line {line:,}).",
+            )
+            raise _TooLarge
+        return node
 
     def build(self) -> None:
-        stack: list[Node] = []
+        try:
+            self._build()
+        except _TooLarge:
+            self.root = None
+
+    def _build(self) -> None:
+        stack = self.open
         pending_keys: list[Node | None] = []
         documents = 0
         for event in yaml.parse(self.text, Loader=_Loader):
@@ -192,23 +270,20 @@ class _TreeBuilder:
                 continue
             node: Node | None = None
             if isinstance(event, yaml.AliasEvent):
-                target = self.anchors.get(event.anchor or "")
-                range_ = _range(event.start_mark, event.end_mark)
-                if target is None:  # libyaml reports it first; kept for the pure-Python parser
-                    self.error(range_, Code.YAML_SYNTAX, f"Unknown alias *{event.anchor}.")
-                    target = Node("scalar", range_)
-                node = Node(target.kind, range_, tag=target.tag, target=target)
+                node = self.counted(self.alias(event))
             elif isinstance(event, yaml.ScalarEvent):
-                node = self.scalar(event)
+                node = self.counted(self.scalar(event))
             elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 kind: NodeKind = (
                     "mapping" if isinstance(event, yaml.MappingStartEvent) else "sequence"
                 )
-                opened = Node(
-                    kind,
-                    _range(event.start_mark, event.end_mark),
-                    tag=event.tag or "",
-                    flow=bool(event.flow_style),
+                opened = self.counted(
+                    Node(
+                        kind,
+                        _range(event.start_mark, event.end_mark),
+                        tag=event.tag or "",
+                        flow=bool(event.flow_style),
+                    )
                 )
                 standard = f"tag:yaml.org,2002:{'map' if kind == 'mapping' else 'seq'}"
                 if event.tag not in (None, "!", standard):
@@ -229,6 +304,7 @@ class _TreeBuilder:
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 node = stack.pop()
                 pending_keys.pop()
+                self.keys_seen.pop(id(node), None)
                 node.range = Range(node.range.start, _position(event.end_mark))
             else:
                 continue
@@ -245,6 +321,25 @@ class _TreeBuilder:
                 assert key is not None
                 pending_keys[-1] = None
                 self.add_pair(parent, key, node)
+
+    def alias(self, event: Any) -> Node:
+        """`*name`: a node pointing at its anchor; a null where that would make a loop."""
+        target = self.anchors.get(event.anchor or "")
+        range_ = _range(event.start_mark, event.end_mark)
+        if target is None:  # libyaml reports it first; kept for the pure-Python parser
+            self.error(range_, Code.YAML_SYNTAX, f"Unknown alias *{event.anchor}.")
+            target = Node("scalar", range_)
+        elif any(target is node for node in self.open):
+            self.error(
+                range_,
+                Code.ALIAS_EXPANSION,
+                f"The alias *{event.anchor} stands for the {target.kind} it is written in,"
+                " which would then contain itself without end; write the value out instead.",
+            )
+            return Node("scalar", range_)
+        node = Node(target.kind, range_, tag=target.tag, target=target)
+        self.aliases.append((node, len(self.open)))
+        return node
 
     def unsupported_tag(self, range_: Range, tag: str) -> None:
         self.error(
@@ -284,6 +379,7 @@ class _TreeBuilder:
         return node
 
     def add_pair(self, mapping: Node, key: Node, value: Node) -> None:
+        """Append a pair; a key already in this mapping is reported (one dict lookup)."""
         pair = Pair(key, value)
         resolved_key = key.resolved
         if resolved_key.kind != "scalar":
@@ -293,19 +389,22 @@ class _TreeBuilder:
                 "A key must be a plain name, not a list or a mapping.",
             )
         elif not _is_merge(pair):
-            for earlier in mapping.pairs:
-                if not _is_merge(earlier) and earlier.key.resolved.value == resolved_key.value:
-                    self.diagnostics.append(
-                        Diagnostic(
-                            key.range,
-                            Severity.ERROR,
-                            Code.DUPLICATE_KEY,
-                            f"Duplicate key `{resolved_key.source}`: YAML keeps only the last"
-                            " one, so the earlier value is silently lost. Remove one of them.",
-                            related=(RelatedInformation(earlier.key.range, "first defined here"),),
-                        )
+            seen = self.keys_seen.setdefault(id(mapping), {})
+            try:
+                earlier = seen.setdefault(resolved_key.value, key)
+            except TypeError:  # an unhashable value (no scalar PyYAML builds is one)
+                earlier = key
+            if earlier is not key:
+                self.found.add(
+                    Diagnostic(
+                        key.range,
+                        Severity.ERROR,
+                        Code.DUPLICATE_KEY,
+                        f"Duplicate key `{resolved_key.source}`: YAML keeps only the last"
+                        " one, so the earlier value is silently lost. Remove one of them.",
+                        related=(RelatedInformation(earlier.range, "first defined here"),),
                     )
-                    break
+                )
         mapping.pairs.append(pair)
 
 
@@ -331,61 +430,123 @@ def _syntax_diagnostic(text: str, exc: yaml.YAMLError) -> Diagnostic:
     return Diagnostic(Range.at(line, column, length), Severity.ERROR, Code.YAML_SYNTAX, message)
 
 
+def _without_lone_surrogates(text: str) -> tuple[str, Diagnostic | None]:
+    """`text` with each lone surrogate replaced by U+FFFD (one code point for one, so every
+    position stays put), and an error at the first one."""
+    first = _LONE_SURROGATE.search(text)
+    if first is None:
+        return text, None
+    before = text[: first.start()]
+    line = before.count("\n") + before.count("\r") - before.count("\r\n")
+    column = len(before) - max(before.rfind("\n"), before.rfind("\r")) - 1
+    count = len(_LONE_SURROGATE.findall(text))
+    others = f" ({count - 1:,} more in the file)" if count > 1 else ""
+    return _LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, text), Diagnostic(
+        Range.at(line, column, 1),
+        Severity.ERROR,
+        Code.ENCODING,
+        f"Invalid character U+{ord(first.group()):04X}, half of a UTF-16 surrogate pair,"
+        f" which no file encoding can hold{others}; delete it and type the character again.",
+    )
+
+
+def _too_long(text: str) -> Diagnostic:
+    return Diagnostic(
+        Range.at(0, 0),
+        Severity.ERROR,
+        Code.DOCUMENT_TOO_LARGE,
+        f"This file has {len(text):,} characters; a profile has a few thousand, so it is not"
+        f" read (the limit is {MAX_CHARS:,}).",
+    )
+
+
 def parse_document(text: str) -> ParsedDocument:
     """Parse `text`; never raises. A syntax error yields one diagnostic at its position."""
+    if len(text) > MAX_CHARS:
+        return ParsedDocument(text, None, [_too_long(text)], syntax_ok=True)
+    text, invalid = _without_lone_surrogates(text)
+    found = [invalid] if invalid is not None else []
     builder = _TreeBuilder(text)
     try:
         builder.build()
     except yaml.YAMLError as exc:
-        return ParsedDocument(text, None, [_syntax_diagnostic(text, exc)], syntax_ok=False)
+        return ParsedDocument(text, None, [*found, _syntax_diagnostic(text, exc)], False)
     root = builder.root
-    diagnostics = builder.diagnostics
+    diagnostics = [*found, *builder.diagnostics]
     if root is not None:
-        bomb = _find_alias_bomb(root)
-        if bomb is not None:
-            alias, size = bomb
-            diagnostics.append(
-                Diagnostic(
-                    alias.range,
-                    Severity.ERROR,
-                    Code.ALIAS_EXPANSION,
-                    f"Aliases here would expand to about {size:,} values (more than"
-                    f" {MAX_EXPANDED_NODES:,}); refusing to expand them.",
-                )
-            )
+        problem = _expansion_problem(root, builder.aliases)
+        if problem is not None:
+            diagnostics.append(problem)
             root = None
-    return ParsedDocument(text, root, diagnostics, syntax_ok=True)
+    return ParsedDocument(text, root, diagnostics, syntax_ok=True, values=builder.count)
 
 
-def _find_alias_bomb(root: Node) -> tuple[Node, int] | None:
-    """The alias whose expansion is largest, when the whole tree expands past the limit.
+def _children(node: Node) -> Iterator[Node]:
+    for pair in node.pairs:
+        yield pair.key.resolved
+        yield pair.value.resolved
+    for item in node.items:
+        yield item.resolved
 
-    Sizes are memoised per anchored node, so this is linear in the text even for a bomb.
+
+def _measure(root: Node) -> dict[int, tuple[int, int]]:
+    """(values, collection levels) of every node once aliases are expanded, by id.
+
+    Iterative and memoised per anchored node, so it is linear in the text even for an alias
+    bomb, and deep alias chains cannot exhaust Python's stack.
     """
-    sizes: dict[int, int] = {}
+    sizes: dict[int, tuple[int, int]] = {}
+    started: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root.resolved, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if not children_done:
+            if id(node) in started:  # a loop (the builder breaks them; never follow one)
+                continue
+            started.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+            continue
+        measured = [sizes.get(id(child), (1, 0)) for child in _children(node)]
+        count = min(1 + sum(size for size, _ in measured), 10**12)
+        levels = 1 + max((depth for _, depth in measured), default=0)
+        sizes[id(node)] = (count, levels if node.kind != "scalar" else 0)
+    return sizes
 
-    def size(node: Node) -> int:
-        node = node.resolved
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        sizes[id(node)] = 1  # guards against a recursive alias
-        total = 1 + sum(size(item) for item in node.items)
-        total += sum(size(pair.key) + size(pair.value) for pair in node.pairs)
-        total = min(total, 10**12)
-        sizes[id(node)] = total
-        return total
 
-    total = size(root)
-    if total <= MAX_EXPANDED_NODES:
+def _expansion_problem(root: Node, aliases: list[tuple[Node, int]]) -> Diagnostic | None:
+    """An error at the alias that makes the expanded tree too large or too deep, if one does.
+
+    The tree as written is within `MAX_NODES` and `MAX_DEPTH` (the builder stopped
+    otherwise), so only aliases can take it past them.
+    """
+    if not aliases:
         return None
-    worst: tuple[Node, int] | None = None
-    for node in walk(root):
-        if node.is_alias:
-            expanded = size(node)
-            if worst is None or expanded > worst[1]:
-                worst = (node, expanded)
-    return worst if worst is not None else (root, total)
+    sizes = _measure(root)
+    total = sizes[id(root.resolved)][0]
+    if total > MAX_EXPANDED_NODES:
+        alias, size = max(
+            ((alias, sizes[id(alias.resolved)][0]) for alias, _ in aliases), key=lambda a: a[1]
+        )
+        return Diagnostic(
+            alias.range,
+            Severity.ERROR,
+            Code.ALIAS_EXPANSION,
+            f"Aliases here would expand to about {size:,} values (more than"
+            f" {MAX_EXPANDED_NODES:,}); refusing to expand them.",
+        )
+    for alias, depth in aliases:
+        if depth + sizes[id(alias.resolved)][1] > MAX_DEPTH:
+            return Diagnostic(
+                alias.range,
+                Severity.ERROR,
+                Code.ALIAS_EXPANSION,
+                f"This alias would nest values more than {MAX_DEPTH} levels deep once"
+                " expanded; refusing to expand it.",
+            )
+    return None
 
 
 def walk(root: Node) -> Iterator[Node]:

@@ -51,7 +51,12 @@ def column_to_units(line_text: str, character: int, encoding: PositionEncoding) 
     if encoding == "utf-32":
         return character
     prefix = line_text[:character]
-    return sum(_units(c, encoding) for c in prefix) + max(0, character - len(line_text))
+    past_end = max(0, character - len(line_text))
+    if prefix.isascii():
+        return character
+    if encoding == "utf-16":
+        return len(prefix.encode("utf-16-le", "surrogatepass")) // 2 + past_end
+    return len(prefix.encode("utf-8", "surrogatepass")) + past_end
 
 
 def units_to_column(line_text: str, units: int, encoding: PositionEncoding) -> int:
@@ -59,7 +64,7 @@ def units_to_column(line_text: str, units: int, encoding: PositionEncoding) -> i
 
     A column that falls inside a character (half a surrogate pair) snaps to that character.
     """
-    if encoding == "utf-32":
+    if encoding == "utf-32" or line_text.isascii():
         return units
     count = 0
     for index, char in enumerate(line_text):

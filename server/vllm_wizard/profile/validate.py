@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from vllm_wizard.planning.findings import Fix
-from vllm_wizard.profile.diagnostics import Code, Diagnostic, Severity
+from vllm_wizard.profile.diagnostics import Code, Diagnostic, Listing, Severity
 from vllm_wizard.profile.document import Node, Pair, Path, lookup, to_python
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import (
@@ -114,8 +114,9 @@ def _section_fields(section: str) -> tuple[str, ...]:
     return tuple(SECTIONS[section].model_fields)
 
 
-def _unknown_keys(root: Node) -> Iterator[Diagnostic]:
-    """Keys the schema does not know, with a suggestion when one is close."""
+def _unknown_keys(root: Node) -> list[Diagnostic]:
+    """Keys the schema does not know, with a suggestion when one is close (for the first
+    `MAX_LISTED`: the suggestion is the costly part)."""
     sections_of_field: dict[str, str] = {}
     for section, model in SECTIONS.items():
         for name in model.model_fields:
@@ -125,6 +126,8 @@ def _unknown_keys(root: Node) -> Iterator[Diagnostic]:
         name = str(pair_key.resolved.value)
         message = f"Unknown key `{name}` {where}."
         data: dict[str, Any] = {"key": name}
+        if found.full(Code.UNKNOWN_KEY):
+            return Diagnostic(pair_key.range, Severity.WARNING, Code.UNKNOWN_KEY, message)
         suggestion = did_you_mean(name, known)
         home = sections_of_field.get(name)
         if suggestion is not None:
@@ -135,16 +138,17 @@ def _unknown_keys(root: Node) -> Iterator[Diagnostic]:
             data["section"] = home
         return Diagnostic(pair_key.range, Severity.WARNING, Code.UNKNOWN_KEY, message, data=data)
 
+    found = Listing()
     for pair in root.mapping_pairs():
         name = pair.key.resolved.value
         if name not in TOP_LEVEL_KEYS:
-            yield report(pair.key, TOP_LEVEL_KEYS, "at the top level")
+            found.add(report(pair.key, TOP_LEVEL_KEYS, "at the top level"))
             continue
         if name in SECTIONS and pair.value.resolved.kind == "mapping":
             known = _section_fields(name)
             for inner in pair.value.mapping_pairs():
                 if inner.key.resolved.value not in known:
-                    yield report(inner.key, known, f"in `{name}`")
+                    found.add(report(inner.key, known, f"in `{name}`"))
                     continue
                 nested = SUBSECTIONS.get((name, str(inner.key.resolved.value)))
                 if nested is not None and inner.value.resolved.kind == "mapping":
@@ -152,7 +156,8 @@ def _unknown_keys(root: Node) -> Iterator[Diagnostic]:
                     where = f"in `{name}.{inner.key.resolved.value}`"
                     for leaf in inner.value.mapping_pairs():
                         if leaf.key.resolved.value not in fields:
-                            yield report(leaf.key, fields, where)
+                            found.add(report(leaf.key, fields, where))
+    return found.result({Code.UNKNOWN_KEY: "unknown keys"})
 
 
 def _aliases(root: Node) -> Iterator[tuple[tuple[str, str], Node, str]]:
@@ -428,7 +433,7 @@ def _lints(root: Node, profile: Profile) -> Iterator[Diagnostic]:
 
 def validate_tree(root: Node) -> SchemaResult:
     """Validate a mapping root against the profile schema."""
-    diagnostics = list(_unknown_keys(root))
+    diagnostics = _unknown_keys(root)
     aliases = list(_aliases(root))
     for (section, name), node, canonical in aliases:
         diagnostics.append(

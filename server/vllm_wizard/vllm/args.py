@@ -66,6 +66,10 @@ NOT_MODELLED: Mapping[str, str] = {
 }
 """Memory-relevant flags the planner does not model, and why that matters."""
 
+MAX_SUGGESTED = 100
+"""Unknown flags that get a "did you mean" (a few ms each); a profile with thousands of them
+is pasted by mistake, and the rest are still reported."""
+
 _HUMAN_INT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG])\s*$")
 _HUMAN_FACTORS = {"k": 1_000, "K": 1_024, "m": 1_000_000, "M": 1_024**2, "g": 10**9, "G": 1_024**3}
 
@@ -184,11 +188,13 @@ def _bounds_problem(spec: FlagSpec, value: Any) -> str | None:
 def check_vllm_args(args: Mapping[str, Any], table: FlagTable) -> CheckedArgs:
     """Check every entry; valid ones land in `values` keyed by vLLM's dest name."""
     checked = CheckedArgs()
+    unknown = 0
     for raw_key, value in args.items():
         key = str(raw_key)
         spec = table.get(key)
         if spec is None:
-            suggestions = table.suggest(key)
+            unknown += 1
+            suggestions = table.suggest(key) if unknown <= MAX_SUGGESTED else []
             hint = f" Did you mean `{suggestions[0].lstrip('-')}`?" if suggestions else ""
             checked.problems.append(
                 ArgProblem(

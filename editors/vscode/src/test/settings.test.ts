@@ -21,7 +21,7 @@ describe('initializationOptions', () => {
   });
 
   it('uses the defaults for missing values', () => {
-    assert.deepEqual(initializationOptions(config({})), { offline: false, hubTimeout: 10, debounceMs: 30, outputDir: '' });
+    assert.deepEqual(initializationOptions(config({})), { offline: false, hubTimeout: 10, debounceMs: 0, outputDir: '' });
     assert.deepEqual(initializationOptions(config({})), { ...DEFAULTS });
   });
 
@@ -31,7 +31,7 @@ describe('initializationOptions', () => {
       { ...DEFAULTS },
     );
     assert.equal(initializationOptions(config({ hubTimeout: '5' })).hubTimeout, 10);
-    assert.equal(initializationOptions(config({ debounceMs: Infinity })).debounceMs, 30);
+    assert.equal(initializationOptions(config({ debounceMs: Infinity })).debounceMs, 0);
   });
 
   it('never sends client-only settings to the server', () => {
