@@ -313,7 +313,13 @@ def test_the_plan_reports_each_problem_on_its_entry() -> None:
             Severity.ERROR,
             (("outputs", "vllm_args", "tensor_parallel_size"),),
             "key",
-            {"key": "tensor_parallel_size", "move_to": ["hardware", "tp_size"]},
+            {
+                "key": "tensor_parallel_size",
+                "move_to": ["hardware", "tp_size"],
+                # one GPU in the profile: moving tp 2 there needs a second one too
+                "also": [{"path": ["hardware", "gpus"], "value": 2}],
+                "why": "tp 2 × pp 1 needs 2 GPUs",
+            },
         ),
         (
             Code.VLLM_ARG_INVALID,
