@@ -122,7 +122,7 @@ async def bench_startup(runs: int, tmp: Path) -> None:
 
 
 def bench_analysis(edits: int) -> None:
-    from vllm_wizard.lsp.analysis import Analyzer
+    from vllm_wizard.lsp.documents import Analyzer
 
     analyzer = Analyzer()
     print("2. analysis per edit, in process (architecture resolved from the catalog)")

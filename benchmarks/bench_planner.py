@@ -3,7 +3,7 @@
 
 The bars: ≤ 1 ms median for profiles that start (no search), ≤ 20 ms p95 for profiles that
 search (they do not start, or do not fit), ≤ 300 ms for the whole process on a 2-core machine.
-Plans get the search options the engine hands in (`engine.plan_options`).
+Plans get the search options the pipeline hands in (`pipeline.plan_options`).
 
     .venv/bin/python benchmarks/bench_planner.py
 """
@@ -54,9 +54,9 @@ SEARCHING: dict[str, dict[str, Any]] = {
 
 
 def _time(profile: Any, runs: int) -> tuple[float, float, bool, bool]:
-    from vllm_wizard.engine import plan_options
     from vllm_wizard.hardware.resolve import ResolvedGpu, resolve_gpu
     from vllm_wizard.models.resolve import ResolvedModel, resolve_model_locally
+    from vllm_wizard.pipeline import plan_options
     from vllm_wizard.planning.plan import plan_profile
 
     model = resolve_model_locally(profile.model.id)
@@ -74,8 +74,8 @@ def _time(profile: Any, runs: int) -> tuple[float, float, bool, bool]:
 
 
 def bench_plan(runs: int = 200) -> None:
-    from vllm_wizard.profile.engine import analyze_text
     from vllm_wizard.profile.schema import Profile
+    from vllm_wizard.profile.text_stages import analyze_text
 
     print("plan_profile() on a resolved architecture (ms), with the engine's search options")
     rows: list[tuple[str, float, float, bool, bool]] = []

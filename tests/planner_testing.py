@@ -86,7 +86,7 @@ def make_plan(model_id: str = LLAMA_8B, gpu_name: str = H100, **sections: Any) -
 
 def plan_of(profile: Profile) -> Plan:
     """Plan a profile as the engine does (model and GPU from the catalogs, search options)."""
-    from vllm_wizard.engine import plan_options
+    from vllm_wizard.pipeline import plan_options
 
     hw = profile.hardware
     model = resolved(profile.model.id, profile.model.params_b)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vllm_wizard.profile.diagnostics import Diagnostic
-from vllm_wizard.profile.engine import analyze_text
+from vllm_wizard.profile.text_stages import analyze_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples" / "profiles"

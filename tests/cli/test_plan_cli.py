@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 
 from vllm_wizard.cli import main
-from vllm_wizard.engine import EngineContext, analyze
 from vllm_wizard.models.resolve import resolve_model_locally
+from vllm_wizard.pipeline import EngineContext, analyze
 from vllm_wizard.profile.jsonschema import render_schema
 from vllm_wizard.render.plan_json import plan_json, plan_json_schema
 from wizard_testing import EXAMPLES, REPO_ROOT

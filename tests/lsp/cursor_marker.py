@@ -6,8 +6,8 @@ before the marker counts one column here (two UTF-16 units in VS Code).
 
 from __future__ import annotations
 
-from vllm_wizard.engine import Analysis, EngineContext, analyze
 from vllm_wizard.models.resolve import resolve_model_locally
+from vllm_wizard.pipeline import Analysis, EngineContext, analyze
 from vllm_wizard.profile.positions import Position
 
 CURSOR = "<CURSOR>"

@@ -10,7 +10,6 @@ from dataclasses import replace
 
 import pytest
 
-from vllm_wizard.engine import Analysis, EngineContext, analyze
 from vllm_wizard.lsp.actions import code_actions
 from vllm_wizard.lsp.model import (
     GENERATE_COMMAND,
@@ -20,9 +19,10 @@ from vllm_wizard.lsp.model import (
     TextEdit,
 )
 from vllm_wizard.models.resolve import resolve_model_locally
+from vllm_wizard.pipeline import Analysis, EngineContext, analyze
 from vllm_wizard.profile.diagnostics import Code, Diagnostic
-from vllm_wizard.profile.engine import analyze_text
 from vllm_wizard.profile.positions import Position, Range
+from vllm_wizard.profile.text_stages import analyze_text
 from wizard_testing import EXAMPLES
 
 URI = "file:///work/profile.yaml"

@@ -12,11 +12,11 @@ import pytest
 from lsp.cursor_marker import OFFLINE, at_cursor
 from vllm_wizard.catalog.gpus import all_gpus
 from vllm_wizard.catalog.models import catalog_model_ids
-from vllm_wizard.engine import analyze
 from vllm_wizard.lsp.completion import complete
 from vllm_wizard.lsp.cursor import locate
 from vllm_wizard.lsp.model import CompletionResult, Completions
 from vllm_wizard.models import hub
+from vllm_wizard.pipeline import analyze
 from vllm_wizard.profile.positions import Position, Range, split_lines
 from vllm_wizard.profile.schema import SECTIONS, Profile, quantization_choices
 from vllm_wizard.vllm import PINNED_VLLM_VERSION

@@ -25,8 +25,8 @@ from vllm_wizard.lsp.edits import (
 from vllm_wizard.lsp.model import TextEdit
 from vllm_wizard.profile.diagnostics import Code
 from vllm_wizard.profile.document import parse_document
-from vllm_wizard.profile.engine import analyze_text
 from vllm_wizard.profile.positions import Position, Range
+from vllm_wizard.profile.text_stages import analyze_text
 from vllm_wizard.profile.validate import TOP_LEVEL_KEYS
 
 

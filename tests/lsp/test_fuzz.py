@@ -10,9 +10,9 @@ import pytest
 
 from hostile_profiles import LIMIT_S, VALID
 from vllm_wizard.lsp import actions, completion, hover, lens, symbols
-from vllm_wizard.lsp.analysis import Analyzer
 from vllm_wizard.lsp.convert import Converter
 from vllm_wizard.lsp.cursor import MAX_LINE, locate
+from vllm_wizard.lsp.documents import Analyzer
 from vllm_wizard.lsp.symbols import MAX_ENTRIES
 from vllm_wizard.profile.positions import Position, Range
 from wizard_testing import EXAMPLES

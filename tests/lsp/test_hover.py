@@ -11,10 +11,10 @@ import pytest
 
 from lsp.cursor_marker import OFFLINE, analyzed, at_cursor
 from vllm_wizard.catalog.gpus import all_gpus, match_gpu
-from vllm_wizard.engine import EngineContext, ModelPending, analyze
 from vllm_wizard.lsp.hover import hover
 from vllm_wizard.lsp.model import HoverResult
 from vllm_wizard.models import hub
+from vllm_wizard.pipeline import EngineContext, ModelPending, analyze
 from vllm_wizard.profile.document import walk
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import SECTIONS, Profile

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from vllm_wizard.lsp import server as server_module
-from vllm_wizard.lsp.analysis import Analyzer, HubLookup, LookupTimedOut
+from vllm_wizard.lsp.documents import Analyzer, HubLookup, LookupTimedOut
 from vllm_wizard.models.resolve import ResolvedModel, resolve_model_locally
 
 UNKNOWN = "model:\n  id: someone/unknown-7B\nhardware:\n  gpu_name: H100 SXM\n"

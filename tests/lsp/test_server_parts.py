@@ -8,11 +8,11 @@ from concurrent.futures import Future
 from pathlib import PurePath
 from typing import Any
 
-from vllm_wizard.engine import ModelPending
-from vllm_wizard.lsp.analysis import Analyzer, HubLookup, is_profile_document, uri_to_path
+from vllm_wizard.lsp.documents import Analyzer, HubLookup, is_profile_document, uri_to_path
 from vllm_wizard.lsp.server import WizardServer
 from vllm_wizard.lsp.settings import Settings, merge_settings
 from vllm_wizard.models.resolve import ModelUnresolved
+from vllm_wizard.pipeline import ModelPending
 from wizard_testing import EXAMPLES
 
 FITS = (EXAMPLES / "llama3-8b-h100.profile.yaml").read_text()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from vllm_wizard.engine import analyze
 from vllm_wizard.lsp.model import SymbolResult
 from vllm_wizard.lsp.symbols import document_symbols
+from vllm_wizard.pipeline import analyze
 from vllm_wizard.profile.positions import Position, Range
 from wizard_testing import EXAMPLES
 

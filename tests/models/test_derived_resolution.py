@@ -19,9 +19,8 @@ import pytest
 
 from models_testing import FakeHub, FakeRepo, resolved, unresolved
 from vllm_wizard.catalog.models import catalog_model
-from vllm_wizard.engine import EngineContext, ModelPending, analyze
 from vllm_wizard.lsp.actions import quick_fixes
-from vllm_wizard.lsp.analysis import Analyzer, HubLookup
+from vllm_wizard.lsp.documents import Analyzer, HubLookup
 from vllm_wizard.models import hub
 from vllm_wizard.models.resolve import (
     ResolvedModel,
@@ -29,6 +28,7 @@ from vllm_wizard.models.resolve import (
     resolve_model,
     resolve_model_locally,
 )
+from vllm_wizard.pipeline import EngineContext, ModelPending, analyze
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "configs"
 LLAMA_8B = "meta-llama/Llama-3.1-8B-Instruct"
@@ -351,7 +351,7 @@ def test_the_lsp_keeps_the_derived_plan_when_the_hub_fails_and_asks_again_later(
 ) -> None:
     import httpx2
 
-    from vllm_wizard.lsp import analysis as analysis_module
+    from vllm_wizard.lsp import documents as analysis_module
 
     fake_hub.fail = lambda request: httpx2.Response(503, request=request)
     scheduled: list[tuple[HubLookup, Any]] = []

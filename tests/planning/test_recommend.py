@@ -475,8 +475,8 @@ def test_the_cuda_graph_warning_counts_the_larger_reserve_of_tensor_parallelism(
 
 def test_recommend_and_feasibility_are_callable_on_their_own() -> None:
     # the plan's own pieces, re-run: same recommendations, same findings
-    from vllm_wizard.engine import plan_options
-    from vllm_wizard.planning.findings import Findings
+    from vllm_wizard.findings import Findings
+    from vllm_wizard.pipeline import plan_options
     from vllm_wizard.planning.plan import plan_core
 
     plan = make_plan(workload={"concurrency": 600})

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from planner_testing import gpu, make_plan, make_profile, plan_of, resolved
-from vllm_wizard.engine import EngineContext, analyze, plan_options
 from vllm_wizard.hardware.resolve import ResolvedGpu
 from vllm_wizard.models.resolve import ResolvedModel, resolve_model_locally
+from vllm_wizard.pipeline import EngineContext, analyze, plan_options
 from vllm_wizard.planning.plan import Plan, default_pp, plan_core, plan_profile
 from vllm_wizard.planning.result import Recommendation
 from vllm_wizard.planning.search import PlanOptions, search

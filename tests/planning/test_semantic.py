@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from planner_testing import LLAMA_8B, gpu, make_plan, make_profile, plan_of, resolved
-from vllm_wizard.planning.findings import Finding, Findings
+from vllm_wizard.findings import Finding, Findings
 from vllm_wizard.planning.plan import Plan
 from vllm_wizard.planning.semantic import (
     GPU_FIELD,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from vllm_wizard.profile.diagnostics import Code, Severity
-from vllm_wizard.profile.engine import analyze_text
 from vllm_wizard.profile.io import decode
+from vllm_wizard.profile.text_stages import analyze_text
 from wizard_testing import VALID, diagnostics, only, where
 
 

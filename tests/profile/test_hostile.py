@@ -9,10 +9,10 @@ import pytest
 
 from hostile_profiles import CASES, LIMIT_S, VALID, Hostile
 from vllm_wizard.commands.common import cli_context
-from vllm_wizard.engine import analyze
+from vllm_wizard.pipeline import analyze
 from vllm_wizard.profile.diagnostics import MAX_LISTED, Code
 from vllm_wizard.profile.document import MAX_DEPTH, MAX_NODES, parse_document
-from vllm_wizard.profile.engine import analyze_text
+from vllm_wizard.profile.text_stages import analyze_text
 from wizard_testing import only, where
 
 

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 
 from vllm_wizard.commands.common import cli_context
-from vllm_wizard.engine import analyze
 from vllm_wizard.lsp.hover import field_choices
-from vllm_wizard.profile.engine import analyze_text
+from vllm_wizard.pipeline import analyze
+from vllm_wizard.profile.text_stages import analyze_text
 from wizard_testing import REPO_ROOT
 
 SCHEMA = json.loads((REPO_ROOT / "schemas" / "profile.schema.json").read_text())

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vllm_wizard.profile.engine import analyze_text
 from vllm_wizard.profile.schema import Profile, quantization_choices
+from vllm_wizard.profile.text_stages import analyze_text
 from vllm_wizard.vllm.flags import flag_table
 from wizard_testing import EXAMPLES
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from vllm_wizard.commands.common import cli_context
-from vllm_wizard.engine import analyze
+from vllm_wizard.pipeline import analyze
 from vllm_wizard.planning.plan import Plan
 
 PlanMaker = Callable[..., Plan]

@@ -20,7 +20,7 @@ import yaml
 
 from render_testing import EXAMPLES, MULTI_NODE, REPO_ROOT, SAMPLE, tool
 from vllm_wizard.commands.common import cli_context
-from vllm_wizard.engine import analyze
+from vllm_wizard.pipeline import analyze
 from vllm_wizard.planning.plan import Plan
 from vllm_wizard.render.artifacts import (
     FILENAMES,

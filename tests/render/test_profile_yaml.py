@@ -10,9 +10,9 @@ import yaml
 from pydantic import BaseModel
 
 from render_testing import EXAMPLES, NASTY, SAMPLE, yaml_str
-from vllm_wizard.profile.engine import analyze_text
 from vllm_wizard.profile.jsonschema import SCHEMA_ID
 from vllm_wizard.profile.schema import SECTIONS, Profile
+from vllm_wizard.profile.text_stages import analyze_text
 from vllm_wizard.render.profile_yaml import dump_yaml, profile_yaml
 
 ODD = f"""\

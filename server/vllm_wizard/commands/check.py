@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vllm_wizard.commands.common import cli_context, format_diagnostic
-from vllm_wizard.engine import analyze
+from vllm_wizard.pipeline import analyze
 from vllm_wizard.profile.diagnostics import Diagnostic, has_errors
 from vllm_wizard.profile.io import decode, find_profiles
 

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vllm_wizard.engine import Analysis, EngineContext, analyze
+from vllm_wizard.pipeline import Analysis, EngineContext, analyze
 from vllm_wizard.profile.diagnostics import Diagnostic, Severity
 from vllm_wizard.profile.io import decode
 

@@ -26,7 +26,7 @@ from vllm_wizard.commands.common import (
 )
 
 if TYPE_CHECKING:
-    from vllm_wizard.engine import Analysis
+    from vllm_wizard.pipeline import Analysis
     from vllm_wizard.planning.plan import Plan
     from vllm_wizard.render.emit import WriteReport
 

@@ -2,7 +2,7 @@
 
 Every finding that can be fixed says how in its data (a canonical spelling, a close key,
 the planner's `fixes` with the figures they buy); this module only turns that into edits on
-the current text (`lsp/edits.py`), so the fix the user picks is the fix the engine computed.
+the current text (`lsp/edits.py`), so the fix the user picks is the fix the planner computed.
 The analysis is current for the text, so its diagnostics (not the copies a client sends
 back, which may be stale or stripped of data) decide what is offered.
 """
@@ -43,8 +43,8 @@ from vllm_wizard.profile.document import Node, ParsedDocument, to_python
 from vllm_wizard.profile.positions import Range
 
 if TYPE_CHECKING:
-    from vllm_wizard.engine import Analysis
-    from vllm_wizard.profile.engine import Analysis as TextAnalysis
+    from vllm_wizard.pipeline import Analysis
+    from vllm_wizard.profile.text_stages import Analysis as TextAnalysis
 
 MAX_CHOICES = 5
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from vllm_wizard.lsp.analysis import uri_to_path
+from vllm_wizard.lsp.documents import uri_to_path
 from vllm_wizard.lsp.progress import Progress
 from vllm_wizard.profile.io import outside_profile_folder
 from vllm_wizard.render.artifacts import (
@@ -43,8 +43,8 @@ from vllm_wizard.render.emit import (
 )
 
 if TYPE_CHECKING:
-    from vllm_wizard.engine import Analysis
     from vllm_wizard.lsp.server import WizardServer
+    from vllm_wizard.pipeline import Analysis
     from vllm_wizard.planning.plan import Plan
 
 log = logging.getLogger(__name__)

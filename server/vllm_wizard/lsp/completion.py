@@ -35,7 +35,7 @@ from vllm_wizard.vllm.args import PROFILE_FLAGS
 from vllm_wizard.vllm.flags import FlagTable, available_versions, flag_table
 
 if TYPE_CHECKING:
-    from vllm_wizard.engine import Analysis
+    from vllm_wizard.pipeline import Analysis
 
 __all__ = ["complete"]
 

@@ -20,7 +20,6 @@ from pydantic.fields import FieldInfo
 
 from vllm_wizard.catalog.gpus import GpuSpec
 from vllm_wizard.catalog.models import catalog_model
-from vllm_wizard.engine import Analysis, ModelPending
 from vllm_wizard.hardware.resolve import (
     GpuUnresolved,
     ResolvedGpu,
@@ -31,6 +30,7 @@ from vllm_wizard.lsp.cursor import TreeHit, locate, node_at
 from vllm_wizard.lsp.model import HoverResult
 from vllm_wizard.models.arch import ModelArch, arch_from_config
 from vllm_wizard.models.resolve import ModelUnresolved, ResolvedModel
+from vllm_wizard.pipeline import Analysis, ModelPending
 from vllm_wizard.planning.recommend import hardware_phrase
 from vllm_wizard.planning.result import Performance
 from vllm_wizard.profile.diagnostics import Severity

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vllm_wizard.engine import Analysis
 from vllm_wizard.lsp.model import SHOW_PLAN_COMMAND, CommandRef, LensResult
+from vllm_wizard.pipeline import Analysis
 from vllm_wizard.profile.positions import Range
 
 

@@ -1,4 +1,4 @@
-"""What the language server's feature functions return, in the engine's own terms.
+"""What the language server's feature functions return, in the pipeline's own terms.
 
 Feature modules (hover, completion, actions, lens, symbols) are pure functions of an
 `Analysis` and a position, both in code points. They return these small types; only

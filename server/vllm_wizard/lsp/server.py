@@ -34,8 +34,8 @@ from vllm_wizard.profile.positions import split_lines
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
-    from vllm_wizard.engine import Analysis
-    from vllm_wizard.lsp.analysis import Analyzer, HubLookup
+    from vllm_wizard.lsp.documents import Analyzer, HubLookup
+    from vllm_wizard.pipeline import Analysis
 
 log = logging.getLogger("vllm_wizard.lsp")
 
@@ -69,10 +69,10 @@ class WizardServer(LanguageServer):
 
     @property
     def analyzer(self) -> Analyzer:
-        """Created on first use: importing the engine (pydantic, the catalogs) takes a while,
+        """Created on first use: importing the pipeline (pydantic, the catalogs) takes a while,
         and `initialize` must not wait for it."""
         if self._analyzer is None:
-            from vllm_wizard.lsp.analysis import Analyzer
+            from vllm_wizard.lsp.documents import Analyzer
 
             self._analyzer = Analyzer(
                 schedule_lookup=self._schedule_lookup, on_lookup_done=self._lookup_done
@@ -220,7 +220,7 @@ class WizardServer(LanguageServer):
     async def _lookup(self, key: HubLookup, lookup: Callable[[], Any]) -> None:
         """Ask the Hub in a thread; after `hubTimeout` seconds in all, stop waiting and
         publish the answer without it (a Hub that trickles bytes never times out a read)."""
-        from vllm_wizard.lsp.analysis import LookupTimedOut
+        from vllm_wizard.lsp.documents import LookupTimedOut
         from vllm_wizard.lsp.progress import Progress
 
         seconds = self.settings.hub_timeout
@@ -309,14 +309,14 @@ def in_daemon_thread(call: Callable[[], T], name: str) -> asyncio.Future[T]:
     return future
 
 
-def warm_engine() -> None:
-    """What the first diagnostics need: the engine, the planner and the catalogs."""
+def warm_pipeline() -> None:
+    """What the first diagnostics need: the pipeline, the planner and the catalogs."""
     from vllm_wizard.catalog.gpus import all_gpus
     from vllm_wizard.catalog.models import catalog_models
-    from vllm_wizard.lsp import analysis
+    from vllm_wizard.lsp import documents
     from vllm_wizard.planning import plan
 
-    del analysis, plan
+    del documents, plan
     all_gpus()
     catalog_models()
 
@@ -335,7 +335,7 @@ when no profile is opened: importing them sooner would compete with the first an
 
 async def warm_up(server: WizardServer) -> None:
     """Imports ahead of need, in threads, in the order they are needed."""
-    await asyncio.to_thread(warm_engine)
+    await asyncio.to_thread(warm_pipeline)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(server.first_publish.wait(), FEATURES_WARM_UP_AFTER_S)
     await asyncio.to_thread(warm_features)

@@ -16,7 +16,7 @@ from vllm_wizard.profile.document import Node, Pair, ParsedDocument, parse_docum
 from vllm_wizard.profile.positions import Position, Range
 
 if TYPE_CHECKING:
-    from vllm_wizard.engine import Analysis
+    from vllm_wizard.pipeline import Analysis
 
 __all__ = ["document_symbols"]
 

@@ -11,7 +11,7 @@ Sources, in order, first hit wins:
 6. a catalog model the *name* says this one derives from (``…-AWQ``, ``…-FP8-dynamic``, a
    re-upload, a verified base/instruct sibling; see ``models/derived.py``), with the quantization
    the name implies: offline, or when the Hub cannot give the config. Source ``derived``, and
-   ``derived`` says what was assumed; the engine shows it as a warning to confirm.
+   ``derived`` says what was assumed; the pipeline shows it as a warning to confirm.
 
 :func:`resolve_model_locally` does 1–4 and 6: no network, no huggingface_hub import, fast enough
 for every keystroke. :func:`resolve_model` adds 5 before 6 (and asks the Hub for exact counts
@@ -620,8 +620,8 @@ def pin_base_model(
     A config.json from a real source (folder, catalog, cache, Hub) always wins; a broken id
     stays broken. Otherwise (a guess from the name, a miss, a lookup still running) the
     catalog entry ``base_model`` is planned, with the quantization the name implies.
-    ``found`` is what a resolver returned (a ResolvedModel, ModelUnresolved, or the engine's
-    ModelPending); an unknown ``base_model`` changes nothing (the engine reports it).
+    ``found`` is what a resolver returned (a ResolvedModel, ModelUnresolved, or the pipeline's
+    ModelPending); an unknown ``base_model`` changes nothing (the pipeline reports it).
     """
     if isinstance(found, ResolvedModel) and found.source != "derived":
         return found

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from vllm_wizard.findings import Finding, Findings, Fix, fixes_data
 from vllm_wizard.hardware.resolve import ResolvedGpu
 from vllm_wizard.models.arch import ModelArch
 from vllm_wizard.models.resolve import ResolvedModel
 from vllm_wizard.planning.dtypes import served_dtype
-from vllm_wizard.planning.findings import Finding, Findings, Fix, fixes_data
 from vllm_wizard.planning.memory import (
     GIB,
     GpuInputs,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from vllm_wizard.planning.findings import (
+from vllm_wizard.findings import (
     FieldPath,
     Finding,
     Findings,

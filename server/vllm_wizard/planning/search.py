@@ -26,10 +26,10 @@ from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
+from vllm_wizard.findings import FieldPath, counted
 from vllm_wizard.hardware.resolve import ResolvedGpu
 from vllm_wizard.models.arch import ModelArch
 from vllm_wizard.models.resolve import ResolvedModel
-from vllm_wizard.planning.findings import FieldPath, counted
 from vllm_wizard.planning.memory import (
     GIB,
     MemoryResult,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from vllm_wizard.findings import Findings, Fix, fixes_data
 from vllm_wizard.hardware.resolve import ResolvedGpu
 from vllm_wizard.models.arch import ModelArch
-from vllm_wizard.planning.findings import Findings, Fix, fixes_data
 from vllm_wizard.profile.diagnostics import Code
 from vllm_wizard.profile.schema import Profile
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from vllm_wizard.planning.findings import Fix
+from vllm_wizard.findings import Fix
 from vllm_wizard.profile.diagnostics import Code, Diagnostic, Listing, Severity
 from vllm_wizard.profile.document import Node, Pair, Path, lookup, to_python
 from vllm_wizard.profile.positions import Position, Range

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vllm_wizard.planning.findings import FieldPath, Findings, Fix, fixes_data
+from vllm_wizard.findings import FieldPath, Findings, Fix, fixes_data
 from vllm_wizard.planning.result import Performance, Span
 from vllm_wizard.profile.diagnostics import Code
 from vllm_wizard.profile.schema import Profile

@@ -23,8 +23,8 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
-from vllm_wizard.engine import Analysis, EngineContext, ModelPending, PlanCache, analyze
 from vllm_wizard.lsp.settings import Settings
+from vllm_wizard.pipeline import Analysis, EngineContext, ModelPending, PlanCache, analyze
 from vllm_wizard.profile.io import is_profile
 
 if TYPE_CHECKING:

@@ -1,8 +1,9 @@
 """What the planner finds, addressed by profile field rather than by text range.
 
 The planner never sees the YAML text: it names the fields to blame (most to blame first)
-and the engine turns the first one written in the document into a range. That keeps the
-planner pure and lets the CLI, the language server and plan.json share one finding.
+and the pipeline turns the first one written in the document into a range. That keeps the
+planner pure and lets the CLI, the language server and plan.json share one finding. It lives
+above both layers because the text stages' checks (profile/validate.py) offer the same `Fix`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The staged diagnostics engine that both `vllm-wizard check` and the language server run.
+"""The stages that need nothing but the text: syntax → structure → schema.
 
-Stages run in order: syntax → structure → schema (→ semantic → feasibility, added by the
-planner). An error stops only the stages that depend on its output: a YAML syntax error
+`pipeline.analyze` runs these first, then the semantic and feasibility stages that need the
+model and the GPU. An error stops only the stages that depend on its output: a YAML syntax error
 leaves nothing to validate, but a deprecated spelling (a warning) never hides a later stage.
 """
 

@@ -1,4 +1,4 @@
-"""The staged engine (engine.py): planner findings → diagnostics at exact ranges.
+"""The staged pipeline (pipeline.py): planner findings → diagnostics at exact ranges.
 
 Models resolve with the real offline resolver (`resolve_model_locally`: catalog and local cache,
 never the network); GPU detection is a fake `detect` returning a real `Detection`.
@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 
 from vllm_wizard.catalog.gpus import gpu_by_nvml_name
-from vllm_wizard.engine import (
+from vllm_wizard.findings import Finding
+from vllm_wizard.hardware.nvml import DetectedGpu, Detection
+from vllm_wizard.models.resolve import ModelUnresolved, resolve_model_locally
+from vllm_wizard.pipeline import (
     Analysis,
     EngineContext,
     PlanCache,
@@ -20,10 +23,7 @@ from vllm_wizard.engine import (
     field_range,
     to_diagnostic,
 )
-from vllm_wizard.hardware.nvml import DetectedGpu, Detection
-from vllm_wizard.models.resolve import ModelUnresolved, resolve_model_locally
 from vllm_wizard.planning import plan as plan_module
-from vllm_wizard.planning.findings import Finding
 from vllm_wizard.profile.diagnostics import Code, Diagnostic, Severity
 from vllm_wizard.profile.positions import Range
 

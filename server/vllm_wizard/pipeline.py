@@ -1,7 +1,7 @@
-"""The staged diagnostics engine: syntax → schema → semantic → feasibility.
+"""The whole pipeline for one profile text: syntax → schema → semantic → feasibility.
 
 `vllm-wizard check`, `plan` and the language server all call `analyze`. The first two stages
-work on the text alone (`profile.engine`); the last two need the model's architecture and the
+work on the text alone (`profile.text_stages`); the last two need the model's architecture and the
 GPU, which come from resolvers the caller passes in (so the CLI may ask the Hub while the
 language server answers from what is local and fetches in the background). An error stops
 only the stages that depend on it: an unknown key never hides the VRAM verdict.
@@ -18,7 +18,7 @@ from dataclasses import replace as dataclass_replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vllm_wizard.planning.findings import FieldPath, Finding, Findings, Fix, fixes_data
+from vllm_wizard.findings import FieldPath, Finding, Findings, Fix, fixes_data
 from vllm_wizard.profile.diagnostics import (
     Code,
     Diagnostic,
@@ -28,8 +28,8 @@ from vllm_wizard.profile.diagnostics import (
     sort_key,
 )
 from vllm_wizard.profile.document import Node, Pair, ParsedDocument, lookup
-from vllm_wizard.profile.engine import analyze_text
 from vllm_wizard.profile.positions import Range
+from vllm_wizard.profile.text_stages import analyze_text
 from vllm_wizard.profile.validate import key_or_value_range
 
 if TYPE_CHECKING:
