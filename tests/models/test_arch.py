@@ -1,7 +1,7 @@
 """config.json → ModelArch, checked against real config.json files (tests/fixtures/configs).
 
 Expected values are the ones vLLM 0.33.0 derives from the same files (see the docstrings in
-vllm_wizard/models/arch.py for the vLLM functions mirrored) and the figures in DESIGN §3.
+vllm_wizard/models/arch/ for the vLLM functions mirrored) and the figures in DESIGN §3.
 """
 
 from __future__ import annotations

@@ -325,7 +325,7 @@ def test_group_size_in_the_name_is_kept() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The implied quantization_config, read by models/arch.py as vLLM reads the real file
+# The implied quantization_config, read by models/arch/quantization.py as vLLM reads the real file
 # ---------------------------------------------------------------------------------------------
 
 
