@@ -12,7 +12,6 @@ import yaml
 
 from vllm_wizard.lsp.edits import (
     REMOVE,
-    TOP_LEVEL_ORDER,
     Raw,
     move_field,
     remove_field,
@@ -22,6 +21,7 @@ from vllm_wizard.lsp.edits import (
     set_field,
     set_fields,
 )
+from vllm_wizard.lsp.edits.operations import TOP_LEVEL_ORDER
 from vllm_wizard.lsp.model import TextEdit
 from vllm_wizard.profile.diagnostics import Code
 from vllm_wizard.profile.document import parse_document
