@@ -20,9 +20,6 @@ EXIT_UNUSABLE = 2
 
 
 def run(args: argparse.Namespace) -> int:
-    from vllm_wizard.render.plan_json import plan_json
-    from vllm_wizard.render.report import render_report
-
     try:
         analysis, display = analyze_args(args, "plan")
     except UsageError as exc:
@@ -30,9 +27,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     plan: Plan | None = analysis.plan
     assert plan is not None
-    if args.json:
+    if args.json:  # each output imports only its own renderer: start-up is most of `plan`
+        from vllm_wizard.render.plan_json import plan_json
+
         sys.stdout.write(plan_json(plan, analysis.diagnostics))
     else:
+        from vllm_wizard.render.report import render_report
+
         sys.stdout.write(render_report(plan, explain=bool(args.explain)))
     for line in noted_diagnostics(display, analysis.diagnostics):
         sys.stderr.write(line + "\n")
