@@ -8,6 +8,8 @@ user."""
 from __future__ import annotations
 
 import asyncio
+import atexit
+import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -25,6 +27,7 @@ from wizard_testing import EXAMPLES
 FITS = (EXAMPLES / "llama3-8b-h100.profile.yaml").read_text()
 LOG_DIR = Path(tempfile.mkdtemp(prefix="vllm-wizard-cancel-"))
 """The server's --log-file: pygls' own records land there as they do on stderr without it."""
+atexit.register(shutil.rmtree, LOG_DIR, True)
 
 
 def _config(log: str, **env: str) -> ClientServerConfig:

@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { discoverServer } from '../discovery';
 import { loginShellPath, processRunner } from '../runner';
 
 const node = process.execPath;
+
+/** A fresh folder under the system's temporary folder, removed when the tests end. */
+function scratch(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(folder, { recursive: true, force: true }));
+  return folder;
+}
 
 describe('processRunner', () => {
   it('reports exit code 0 and stdout', async () => {
@@ -45,7 +52,7 @@ describe('processRunner', () => {
 
 describe('loginShellPath', () => {
   it("reads the PATH a login shell's profile sets, past what the profile prints", async () => {
-    const home = mkdtempSync(join(tmpdir(), 'vllm-wizard-home-'));
+    const home = scratch('vllm-wizard-home-');
     writeFileSync(join(home, '.profile'), 'echo "hello from .profile"\nexport PATH="$HOME/.venvs/llm/bin:$PATH"\n');
     const run = processRunner();
     const inHome: typeof run = (command, args, timeoutMs) => run(command, args, timeoutMs, { HOME: home });
@@ -61,7 +68,7 @@ describe('loginShellPath', () => {
   });
 
   it('starts the server with the PATH it was found on', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'vllm-wizard-bin-'));
+    const home = scratch('vllm-wizard-bin-');
     const fake = join(home, 'vllm-wizard');
     writeFileSync(fake, '#!/bin/sh\necho "vllm-wizard 0.1.0"\n');
     chmodSync(fake, 0o755);
