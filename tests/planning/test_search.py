@@ -543,7 +543,7 @@ def test_plan_names_a_setup_for_big_models_on_rtx_4090s(
 
 def test_tp_across_nodes_stays_a_candidate_only_where_the_profile_asks() -> None:
     from vllm_wizard.planning.plan import plan_core
-    from vllm_wizard.planning.search import _layouts
+    from vllm_wizard.planning.search.gpu_search import _layouts
 
     def layouts(hardware: dict[str, Any]) -> set[tuple[int, int, int, int]]:
         profile = make_profile(LLAMA_405B, "A100 SXM 40GB", hardware=hardware)
