@@ -1,4 +1,4 @@
-"""The recommendation search (planning/search.py, DESIGN §4): layouts, combinations, other
+"""The recommendation search (planning/search/, DESIGN §4): layouts, combinations, other
 GPUs, and the bar: every profile that does not start gets a setup that starts, and every
 setup offered starts (or fits) when its edits are applied to the profile and it is planned
 again from scratch.
@@ -543,7 +543,7 @@ def test_plan_names_a_setup_for_big_models_on_rtx_4090s(
 
 def test_tp_across_nodes_stays_a_candidate_only_where_the_profile_asks() -> None:
     from vllm_wizard.planning.plan import plan_core
-    from vllm_wizard.planning.search.gpu_search import _layouts
+    from vllm_wizard.planning.search.layouts import _layouts
 
     def layouts(hardware: dict[str, Any]) -> set[tuple[int, int, int, int]]:
         profile = make_profile(LLAMA_405B, "A100 SXM 40GB", hardware=hardware)

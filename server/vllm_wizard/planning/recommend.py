@@ -1,6 +1,6 @@
 """Recommendations and the feasibility verdict as findings (DESIGN §4).
 
-`planning/search.py` finds the setups; this module turns them into what users read: the
+`planning/search/` finds the setups; this module turns them into what users read: the
 `recommendations` of plan.json (each with what it buys), the quick fixes the findings carry,
 and the findings themselves. Every setup shown was re-planned from the edited profile, so a
 fix's title states the figures the fixed profile gets.
