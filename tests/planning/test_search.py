@@ -22,7 +22,7 @@ from vllm_wizard.planning.result import Recommendation
 from vllm_wizard.planning.search import PlanOptions, search
 from vllm_wizard.profile.diagnostics import Code
 from vllm_wizard.profile.schema import Profile
-from vllm_wizard.render.plan_json import plan_document
+from vllm_wizard.render.plan_json import plan_json_data
 from vllm_wizard.render.report import render_report, verdict_line
 from wizard_testing import EXAMPLES, REPO_ROOT
 
@@ -471,14 +471,14 @@ def test_a_plan_that_does_not_start_estimates_performance_for_the_recommended_se
     [heading] = [line for line in render_report(plan).splitlines() if line.startswith("Perf")]
     assert heading.endswith(f", for the recommended setup: {plan.performance_for}")
     # scripts reading plan.json's figures can tell they are not the profile's own
-    performance = plan_document(plan, ()).model_dump(mode="json")["performance"]
+    performance = plan_json_data(plan, ())["performance"]
     assert performance["for_setup"] == best.title.rsplit(" (", 1)[0]
 
 
 def test_a_plan_that_starts_estimates_its_own_performance() -> None:
     plan = make_plan()
     assert plan.performance_for is None
-    assert plan_document(plan, ()).model_dump(mode="json")["performance"]["for_setup"] is None
+    assert plan_json_data(plan, ())["performance"]["for_setup"] is None
     [heading] = [line for line in render_report(plan).splitlines() if line.startswith("Perf")]
     assert "recommended" not in heading
 
@@ -500,10 +500,8 @@ def test_no_contradictory_figures_when_it_does_not_start() -> None:
 
 
 def test_plan_json_recommendations_keep_the_old_fields_and_add_the_setup() -> None:
-    from vllm_wizard.render.plan_json import plan_document
-
     plan = make_plan(DEEPSEEK_V3, "H100 SXM", hardware={"gpus": 8})
-    [rec] = plan_document(plan, ()).model_dump(mode="json")["recommendations"]
+    [rec] = plan_json_data(plan, ())["recommendations"]
     assert rec["field"] == "hardware.nodes" and rec["value"] == 2
     assert set(rec) >= {"field", "value", "reason", "effect", "title", "edits", "starts", "fits"}
     assert rec["edits"] == [{"field": "hardware.nodes", "value": 2}]

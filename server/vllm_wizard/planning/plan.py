@@ -364,15 +364,14 @@ def plan_profile(
             best.profile, best.model, best.gpu, best.setup, best.memory, best.rules
         )
         performance = _performance(inputs, best.gpu.name)
-        performance = performance.model_copy(
-            update={
-                "for_setup": advice.best_action,
-                "assumptions": [
-                    f"For the recommended setup ({advice.best_action}), not the profile as"
-                    " written, which does not start.",
-                    *performance.assumptions,
-                ],
-            }
+        performance = replace(
+            performance,
+            for_setup=advice.best_action,
+            assumptions=[
+                f"For the recommended setup ({advice.best_action}), not the profile as"
+                " written, which does not start.",
+                *performance.assumptions,
+            ],
         )
     else:
         performance = unknown_performance(

@@ -1,13 +1,16 @@
 """plan.json (DESIGN §7): the Plan as the versioned document scripts rely on.
 
 `plan --json` prints it, `generate` always writes it, and `schemas/plan.schema.json` is its
-JSON Schema, generated from the same pydantic models.
+JSON Schema, generated from the same dataclasses (planning/result.py). pydantic writes both; it
+is imported here, only when plan.json or its schema is asked for, so that planning (the language
+server's diagnostics) never imports it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from vllm_wizard import __version__
@@ -28,6 +31,8 @@ from vllm_wizard.render.docker import docker_run_command
 from vllm_wizard.render.serve import serve_command
 
 if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
     from vllm_wizard.planning.plan import Plan
     from vllm_wizard.profile.diagnostics import Diagnostic
 
@@ -130,12 +135,27 @@ def plan_json(plan: Plan, diagnostics: Iterable[Diagnostic]) -> str:
     `diagnostics` are the analysis's (`engine.Analysis.diagnostics`): its errors and warnings
     become `warnings`.
     """
-    data = plan_document(plan, diagnostics).model_dump(mode="json")
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(plan_json_data(plan, diagnostics), indent=2, ensure_ascii=False) + "\n"
+
+
+@cache
+def _document_adapter() -> TypeAdapter[PlanDocument]:
+    """pydantic's serializer and schema for plan.json, built on first use (~10 ms)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(PlanDocument)
+
+
+def plan_json_data(plan: Plan, diagnostics: Iterable[Diagnostic]) -> dict[str, Any]:
+    """plan.json as JSON values: GiB figures rounded to 3 decimals, floats as floats."""
+    data: dict[str, Any] = _document_adapter().dump_python(
+        plan_document(plan, diagnostics), mode="json"
+    )
+    return data
 
 
 def plan_json_schema() -> dict[str, Any]:
-    schema = PlanDocument.model_json_schema(mode="serialization")
+    schema = _document_adapter().json_schema(mode="serialization")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": PLAN_SCHEMA_ID,

@@ -32,10 +32,7 @@ def _ms(seconds: float) -> float:
 
 
 def _span(fast: float, point: float, slow: float) -> Span:
-    # built from floats this module computed: no validation needed (planning stays ≤ 1 ms)
-    return Span.model_construct(
-        low=min(fast, point, slow), high=max(fast, point, slow), point=point
-    )
+    return Span(low=min(fast, point, slow), high=max(fast, point, slow), point=point)
 
 
 def _loads(inputs: PerfInputs, cals: Calibrations, concurrency: int) -> tuple[Load, Load, Load]:
@@ -55,7 +52,7 @@ def curve_concurrencies(inputs: PerfInputs) -> list[int]:
 
 
 def _load_point(load: Load) -> LoadPoint:
-    return LoadPoint.model_construct(
+    return LoadPoint(
         concurrency=load.concurrency,
         running=load.running,
         output_tokens_per_s=load.output_tokens_per_s,
