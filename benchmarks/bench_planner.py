@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from vllm_wizard.profile.check import parse_profile
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "profiles").glob("*.yaml"))
 
@@ -74,7 +76,6 @@ def _time(profile: Any, runs: int) -> tuple[float, float, bool, bool]:
 
 
 def bench_plan(runs: int = 200) -> None:
-    from vllm_wizard.profile.schema import Profile
     from vllm_wizard.profile.text_stages import analyze_text
 
     print("plan_profile() on a resolved architecture (ms), with the engine's search options")
@@ -84,7 +85,7 @@ def bench_plan(runs: int = 200) -> None:
         assert profile is not None
         rows.append((path.name, *_time(profile, runs)))
     for name, data in SEARCHING.items():
-        rows.append((name, *_time(Profile.model_validate(data), max(20, runs // 5))))
+        rows.append((name, *_time(parse_profile(data), max(20, runs // 5))))
     for name, median, p95, starts, fits in rows:
         verdict = "fits" if fits else "starts" if starts else "does not start"
         search = "" if fits else "  (searches)"

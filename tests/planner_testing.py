@@ -13,6 +13,7 @@ from vllm_wizard.hardware.resolve import ResolvedGpu, resolve_gpu
 from vllm_wizard.models.resolve import ResolvedModel, resolve_model_locally
 from vllm_wizard.planning.memory import GpuInputs, ModelInputs, Setup, Workload
 from vllm_wizard.planning.plan import Plan, plan_profile
+from vllm_wizard.profile.check import parse_profile
 from vllm_wizard.profile.schema import Profile
 
 GIB = 2**30
@@ -74,7 +75,7 @@ def profile_data(
 
 
 def make_profile(model_id: str = LLAMA_8B, gpu_name: str = H100, **sections: Any) -> Profile:
-    return Profile.model_validate(profile_data(model_id, gpu_name, **sections))
+    return parse_profile(profile_data(model_id, gpu_name, **sections))
 
 
 def make_plan(model_id: str = LLAMA_8B, gpu_name: str = H100, **sections: Any) -> Plan:

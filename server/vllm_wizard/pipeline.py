@@ -98,7 +98,7 @@ class PlanCache:
 
         options = plan_options(model, gpu)
         key = (
-            profile.model_dump_json(),
+            repr(profile),  # every field, in order: the profile is plain dataclasses
             model.model_id,
             model.revision,
             model.source,

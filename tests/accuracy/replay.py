@@ -23,6 +23,7 @@ from vllm_wizard.hardware.resolve import ResolvedGpu
 from vllm_wizard.models.arch import arch_from_config, estimate_params
 from vllm_wizard.models.resolve import ResolvedModel
 from vllm_wizard.planning.plan import Plan, plan_profile
+from vllm_wizard.profile.check import parse_profile
 from vllm_wizard.profile.schema import Profile
 
 CASES_FILE = Path(__file__).with_name("cases.yaml")
@@ -223,7 +224,7 @@ def profile_for(case: dict[str, Any], *, overhead_gb: float | None = None) -> Pr
     policy: dict[str, Any] = {"gpu_memory_utilization": case["gpu_memory_utilization"] or 0.9}
     if overhead_gb is not None:
         policy["overhead_gb"] = overhead_gb
-    return Profile.model_validate(
+    return parse_profile(
         {
             "vllm_version": case_version(case),
             "model": model,

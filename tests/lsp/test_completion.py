@@ -17,6 +17,7 @@ from vllm_wizard.lsp.cursor import locate
 from vllm_wizard.lsp.model import CompletionResult, Completions
 from vllm_wizard.models import hub
 from vllm_wizard.pipeline import analyze
+from vllm_wizard.profile.fields import fields_of
 from vllm_wizard.profile.positions import Position, Range, split_lines
 from vllm_wizard.profile.schema import SECTIONS, Profile, quantization_choices
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
@@ -58,7 +59,7 @@ def test_cursor_marker_counts_code_points() -> None:
 
 def test_keys_inside_a_section_on_a_blank_line() -> None:
     result = complete_at("hardware:\n  <CURSOR>")
-    assert [i.label for i in result.items] == list(SECTIONS["hardware"].model_fields)
+    assert [i.label for i in result.items] == list(fields_of(SECTIONS["hardware"]))
     gpu = result.items[0]
     assert gpu.insert_text == "gpu_name: ${1:auto}"
     assert gpu.snippet and gpu.plain_text == "gpu_name: auto"
@@ -121,7 +122,7 @@ def test_top_level_keys_and_section_snippets() -> None:
 
 def test_empty_document_offers_top_level_keys_and_a_whole_profile() -> None:
     result = complete_at("<CURSOR>")
-    assert [i.label for i in result.items] == [*Profile.model_fields, "vLLM Wizard profile"]
+    assert [i.label for i in result.items] == [*fields_of(Profile), "vLLM Wizard profile"]
     whole = result.items[-1]
     assert whole.kind == "snippet" and whole.snippet
     assert whole.edit_range == Range.at(0, 0, 0)
@@ -157,7 +158,7 @@ def test_keys_after_a_syntax_error_elsewhere() -> None:
     marked = 'model:\n  id: "unclosed\n  dtype: [auto\nhardware:\n  gp<CURSOR>\n'
     text, _ = at_cursor(marked)
     assert not analyze(text).document.syntax_ok
-    assert labels(marked) == list(SECTIONS["hardware"].model_fields)
+    assert labels(marked) == list(fields_of(SECTIONS["hardware"]))
 
 
 def test_indentation_decides_the_section() -> None:

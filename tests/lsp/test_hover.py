@@ -16,6 +16,7 @@ from vllm_wizard.lsp.model import HoverResult
 from vllm_wizard.models import hub
 from vllm_wizard.pipeline import EngineContext, ModelPending, analyze
 from vllm_wizard.profile.document import walk
+from vllm_wizard.profile.fields import fields_of
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import SECTIONS, Profile
 from vllm_wizard.render.report import breakdown_rows, verdict_line
@@ -49,7 +50,7 @@ def on_line(text: str, line: int, word: str) -> Range:
 def test_a_key_shows_title_description_default_and_allowed_values() -> None:
     marked = f"model:\n  id: {LLAMA}\n  dty<CURSOR>pe: auto\n"
     result = hover_at(marked)
-    info = SECTIONS["model"].model_fields["dtype"]
+    info = fields_of(SECTIONS["model"])["dtype"]
     lines = lines_of(result)
     assert lines[0] == "**Weights dtype** · `model.dtype`"
     assert info.description is not None and info.description in lines
@@ -81,7 +82,7 @@ def test_a_section_key_lists_its_fields() -> None:
     result = hover_at("model:\n  id: a/b\nhard<CURSOR>ware:\n  gpus: 2\n")
     lines = lines_of(result)
     assert lines[0] == "**Hardware** · `hardware`"
-    assert Profile.model_fields["hardware"].description in lines
+    assert fields_of(Profile)["hardware"].description in lines
     assert lines[-1].startswith("Fields: `gpu_name`, `gpus`, `nodes`, `vram_gb`")
     assert result.range == Range.at(2, 0, 8)
 

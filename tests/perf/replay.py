@@ -24,6 +24,7 @@ from vllm_wizard.planning.memory import GIB
 from vllm_wizard.planning.perf import PerfInputs, estimate_performance
 from vllm_wizard.planning.plan import Plan, performance_inputs, plan_profile
 from vllm_wizard.planning.result import Performance, Span
+from vllm_wizard.profile.check import parse_profile
 from vllm_wizard.profile.schema import Profile
 
 CASES_FILE = Path(__file__).with_name("cases.yaml")
@@ -120,7 +121,7 @@ def _profile(case: dict[str, Any], utilization: float) -> Profile:
     }
     if version is not None:
         data["vllm_version"] = str(version)
-    return Profile.model_validate(data)
+    return parse_profile(data)
 
 
 def _plan(case: dict[str, Any], utilization: float) -> Plan:

@@ -20,8 +20,9 @@ from vllm_wizard.pipeline import EngineContext, analyze, plan_options
 from vllm_wizard.planning.plan import Plan, default_pp, plan_core, plan_profile
 from vllm_wizard.planning.result import Recommendation
 from vllm_wizard.planning.search import PlanOptions, search
+from vllm_wizard.profile.check import parse_profile
 from vllm_wizard.profile.diagnostics import Code
-from vllm_wizard.profile.schema import Profile
+from vllm_wizard.profile.schema import Profile, profile_to_data
 from vllm_wizard.render.plan_json import plan_json_data
 from vllm_wizard.render.report import render_report, verdict_line
 from wizard_testing import EXAMPLES, REPO_ROOT
@@ -39,7 +40,7 @@ def apply(profile: Profile, rec: Recommendation) -> Profile:
     """The profile with a recommendation's edits, as a user's file would read: the document
     is dumped, edited and validated again (strict types), independently of the planner's
     own `edited_profile`."""
-    data = profile.model_dump()
+    data = profile_to_data(profile)
     for edit in rec.edits:
         *parents, name = edit.field.split(".")
         node = data
@@ -49,7 +50,7 @@ def apply(profile: Profile, rec: Recommendation) -> Profile:
             node.pop(name, None)
         else:
             node[name] = edit.value
-    return Profile.model_validate(data)
+    return parse_profile(data)
 
 
 def replan(plan: Plan, rec: Recommendation) -> Plan:

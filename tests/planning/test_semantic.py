@@ -24,8 +24,9 @@ from vllm_wizard.planning.semantic import (
     check_quantization,
     valid_tp,
 )
+from vllm_wizard.profile.check import parse_profile
 from vllm_wizard.profile.diagnostics import Code, Severity
-from vllm_wizard.profile.schema import Profile
+from vllm_wizard.profile.schema import profile_to_data
 
 QWEN_14B = "Qwen/Qwen2.5-14B-Instruct"  # 40 attention heads, 8 KV heads
 AWQ = "TheBloke/CodeLlama-34B-AWQ"
@@ -288,7 +289,7 @@ def test_a_bitsandbytes_checkpoint_does_not_start_on_a_vllm_without_the_method()
 
 def _with_fix(plan: Plan, fix: dict[str, Any]) -> Plan:
     """The profile with a quick fix's edits (a null removes the field), planned again."""
-    data = plan.profile.model_dump()
+    data = profile_to_data(plan.profile)
     for edit in fix["edits"]:
         *parents, name = edit["path"]
         node = data
@@ -298,7 +299,7 @@ def _with_fix(plan: Plan, fix: dict[str, Any]) -> Plan:
             node.pop(name, None)
         else:
             node[name] = edit["value"]
-    return plan_of(Profile.model_validate(data))
+    return plan_of(parse_profile(data))
 
 
 def test_a_bitsandbytes_checkpoint_is_fixed_by_its_base_model_or_the_last_vllm_with_it() -> None:

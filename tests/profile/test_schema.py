@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from vllm_wizard.profile.schema import Profile, quantization_choices
+from vllm_wizard.profile.check import parse_profile
+from vllm_wizard.profile.schema import quantization_choices
 from vllm_wizard.profile.text_stages import analyze_text
 from vllm_wizard.vllm.flags import flag_table
 from wizard_testing import EXAMPLES
@@ -25,7 +26,7 @@ def test_sample_in_the_original_shape_loads_without_a_finding() -> None:
 
 
 def test_defaults_are_design_section_2() -> None:
-    profile = Profile.model_validate({"model": {"id": "a/b"}})
+    profile = parse_profile({"model": {"id": "a/b"}})
     assert profile.profile_version == 1
     assert profile.vllm_version is None
     assert (profile.model.dtype, profile.model.quantization, profile.model.kv_cache_dtype) == (
@@ -76,7 +77,7 @@ def test_profile_enums_are_values_the_pinned_vllm_accepts() -> None:
 def test_target_vllm_version_defaults_to_the_pinned_release() -> None:
     from vllm_wizard.vllm import PINNED_VLLM_VERSION
 
-    profile = Profile.model_validate({"model": {"id": "a/b"}})
+    profile = parse_profile({"model": {"id": "a/b"}})
     assert profile.target_vllm_version == PINNED_VLLM_VERSION
-    pinned = Profile.model_validate({"model": {"id": "a/b"}, "vllm_version": "v0.10.1"})
+    pinned = parse_profile({"model": {"id": "a/b"}, "vllm_version": "v0.10.1"})
     assert pinned.target_vllm_version == "0.10.1"

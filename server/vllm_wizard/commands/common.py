@@ -188,11 +188,10 @@ def apply_overrides(
     profile: Profile | None, values: Mapping[tuple[str, ...], Any], warn: Callable[[str], None]
 ) -> Profile:
     """The profile with the flags applied (flags win); UsageError when the result is invalid."""
-    from pydantic import ValidationError
+    from vllm_wizard.profile.check import ProfileInvalid, parse_profile
+    from vllm_wizard.profile.schema import VALUE_ALIASES, profile_to_data
 
-    from vllm_wizard.profile.schema import VALUE_ALIASES, Profile
-
-    data: dict[str, Any] = profile.model_dump() if profile is not None else {}
+    data: dict[str, Any] = profile_to_data(profile) if profile is not None else {}
     for path, value in values.items():
         aliases = VALUE_ALIASES.get((path[0], path[-1])) if len(path) == 2 else None
         if aliases and isinstance(value, str) and value in aliases:
@@ -207,8 +206,8 @@ def apply_overrides(
     if "model" not in data or not data["model"].get("id"):
         raise UsageError("no model: give a profile, or --model with a Hugging Face repo id")
     try:
-        return Profile.model_validate(data)
-    except ValidationError as exc:
+        return parse_profile(data)
+    except ProfileInvalid as exc:
         from vllm_wizard.profile.validate import data_problems
 
         flags = {path: dest for dest, path in OVERRIDES.items()}

@@ -28,6 +28,7 @@ from vllm_wizard.lsp.hover import (
 )
 from vllm_wizard.lsp.model import CompletionKind, CompletionResult, Completions
 from vllm_wizard.models.hub import cached_model_ids
+from vllm_wizard.profile.fields import fields_of
 from vllm_wizard.profile.positions import Position, split_lines
 from vllm_wizard.profile.schema import SECTIONS, SUBSECTIONS, Profile
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
@@ -161,7 +162,7 @@ def _placeholder(section: str, name: str) -> str:
     info = schema_field((section, name))
     if info is None or info.is_required():
         return EXAMPLE_MODEL
-    return yaml_text(info.get_default(call_default_factory=True))
+    return yaml_text(info.get_default())
 
 
 def _section_body(section: str, first: int) -> tuple[list[str], list[str]]:
@@ -200,7 +201,7 @@ def _field_snippet(section: str, name: str) -> tuple[str, str] | None:
     info = schema_field((section, name))
     if info is None or info.is_required():
         return None
-    default = info.get_default(call_default_factory=True)
+    default = info.get_default()
     if default is None:
         return None
     value = yaml_text(default)
@@ -245,7 +246,7 @@ def _otherwise_empty(text: str, lineno: int) -> bool:
 @functools.cache
 def _top_keys() -> tuple[_Item, ...]:
     items: list[_Item] = []
-    for index, (name, info) in enumerate(Profile.model_fields.items()):
+    for index, (name, info) in enumerate(fields_of(Profile).items()):
         docs = field_markdown((name,))
         sort = f"{index:02d}"
         if name in SECTIONS:
@@ -277,7 +278,7 @@ def _top_keys() -> tuple[_Item, ...]:
 @functools.cache
 def _section_keys(section: str) -> tuple[_Item, ...]:
     items: list[_Item] = []
-    for index, (name, info) in enumerate(SECTIONS[section].model_fields.items()):
+    for index, (name, info) in enumerate(fields_of(SECTIONS[section]).items()):
         docs = field_markdown((section, name))
         snippet = _field_snippet(section, name)
         if name == "vllm_args":
@@ -305,7 +306,7 @@ def _subsection_keys(section: str, name: str) -> tuple[_Item, ...]:
             field_markdown((section, name, key)),
             sort=f"{index:02d}",
         )
-        for index, (key, info) in enumerate(model.model_fields.items())
+        for index, (key, info) in enumerate(fields_of(model).items())
     )
 
 
@@ -384,7 +385,7 @@ def _enum_values(path: tuple[str, ...]) -> tuple[_Item, ...]:
     info = schema_field(path)
     default = None
     if info is not None and not info.is_required():
-        default = yaml_text(info.get_default(call_default_factory=True))
+        default = yaml_text(info.get_default())
     deprecated: frozenset[str] = frozenset()
     if path == ("model", "quantization"):
         deprecated = frozenset(flag_table().deprecated_quantization_methods())

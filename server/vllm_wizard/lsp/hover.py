@@ -1,22 +1,19 @@
 """Hover: what a key means, which model and GPU the profile names, and where the memory goes.
 
-A pure function of the analysis and a position. Field docs come from the pydantic fields
-(title, description, default, annotation), the same text the JSON Schema carries, so there
-is one copy; figures come from the plan (`breakdown_rows`, `verdict_line`), never recomputed.
-The parse tree locates the hovered node, so a schema error elsewhere does not stop hovers;
-on text that does not parse, keys still get their docs from the text-based cursor reader.
+A pure function of the analysis and a position. Field docs come from the profile's field
+declarations (title, description, default, type, bounds), the same text the JSON Schema
+carries, so there is one copy; figures come from the plan (`breakdown_rows`, `verdict_line`),
+never recomputed. The parse tree locates the hovered node, so a schema error elsewhere does
+not stop hovers; on text that does not parse, keys still get their docs from the text-based
+cursor reader.
 """
 
 from __future__ import annotations
 
 import functools
 import types
-from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
-
-from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel, WithJsonSchema
-from pydantic.fields import FieldInfo
+from collections.abc import Mapping
+from typing import Any, Literal, Union, get_args, get_origin
 
 from vllm_wizard.catalog.gpus import GpuSpec
 from vllm_wizard.catalog.models import catalog_model
@@ -34,12 +31,14 @@ from vllm_wizard.pipeline import Analysis, ModelPending
 from vllm_wizard.planning.recommend import hardware_phrase
 from vllm_wizard.planning.result import Performance
 from vllm_wizard.profile.diagnostics import Severity
+from vllm_wizard.profile.fields import FieldSpec, ProfileField, fields_of
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import (
     SECTIONS,
     SUBSECTIONS,
     VALUE_ALIASES,
     Profile,
+    Section,
     quantization_choices,
 )
 from vllm_wizard.render.performance import (
@@ -172,14 +171,14 @@ def _text_hover(analysis: Analysis, position: Position) -> HoverResult | None:
 # ----------------------------------------------------------------------------- schema docs
 
 
-def schema_field(path: tuple[str, ...]) -> FieldInfo | None:
-    """The pydantic field at `path` (`('model', 'dtype')`, `('hardware',)`), if any."""
+def schema_field(path: tuple[str, ...]) -> ProfileField | None:
+    """The declared field at `path` (`('model', 'dtype')`, `('hardware',)`), if any."""
     if len(path) == 1:
-        return Profile.model_fields.get(path[0])
+        return fields_of(Profile).get(path[0])
     if len(path) == 2 and path[0] in SECTIONS:
-        return SECTIONS[path[0]].model_fields.get(path[1])
+        return fields_of(SECTIONS[path[0]]).get(path[1])
     nested = SUBSECTIONS.get((path[0], path[1])) if len(path) == 3 else None
-    return nested.model_fields.get(path[2]) if nested is not None else None
+    return fields_of(nested).get(path[2]) if nested is not None else None
 
 
 @functools.cache
@@ -190,20 +189,19 @@ def field_choices(path: tuple[str, ...]) -> tuple[str, ...]:
     info = schema_field(path)
     if info is None:
         return ()
-    return _choices(info.annotation) or _published_choices(info.metadata)
+    return _choices(info.annotation) or _published_choices(info.spec.json_schema)
 
 
-def _published_choices(metadata: Iterable[Any]) -> tuple[str, ...]:
+def _published_choices(schema: Mapping[str, Any] | None) -> tuple[str, ...]:
     """The words a field's own JSON Schema adds to its Python type (`tp_size: auto`, which
     the validator reads as null), and `null` when that schema allows it."""
-    for item in metadata:
-        if isinstance(item, WithJsonSchema) and item.json_schema is not None:
-            options = item.json_schema.get("anyOf", [item.json_schema])
-            words = [str(word) for option in options for word in option.get("enum", ())]
-            if words and any(option.get("type") == "null" for option in options):
-                words.append("null")
-            return tuple(words)
-    return ()
+    if schema is None:
+        return ()
+    options = schema.get("anyOf", [schema])
+    words = [str(word) for option in options for word in option.get("enum", ())]
+    if words and any(option.get("type") == "null" for option in options):
+        words.append("null")
+    return tuple(words)
 
 
 def _choices(annotation: Any) -> tuple[str, ...]:
@@ -238,10 +236,9 @@ def yaml_text(value: Any) -> str:
     return str(value)
 
 
-def _published_type_text(metadata: Iterable[Any]) -> str | None:
+def _published_type_text(schema: Mapping[str, Any] | None) -> str | None:
     """The type a field's own JSON Schema states (`whole number ≥ 1 or `auto` or `null``),
     where it says more than the Python type; None when it is not that simple."""
-    schema = next((m.json_schema for m in metadata if isinstance(m, WithJsonSchema)), None)
     parts: list[str] = []
     for option in (schema or {}).get("anyOf", []):
         if option.get("type") == "integer":
@@ -263,27 +260,20 @@ _TYPE_NAMES: dict[Any, str] = {
     bool: "true or false",
     type(None): "`null`",
 }
-_BOUNDS = ((Gt, "gt", ">"), (Ge, "ge", "≥"), (Lt, "lt", "<"), (Le, "le", "≤"))
+_BOUND_SIGNS = {"gt": ">", "ge": "≥", "le": "≤"}
 
 
-def _type_text(annotation: Any, metadata: Iterable[Any] = ()) -> str:
+def _type_text(annotation: Any, spec: FieldSpec | None = None) -> str:
     """`whole number > 0 or `auto` or `null``: the type as a user reads it."""
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
-        return " or ".join(_type_text(arg) for arg in get_args(annotation))
-    if origin is Annotated:
-        base, *extra = get_args(annotation)
-        inner = [m for e in extra for m in getattr(e, "metadata", [e])]
-        return _type_text(base, inner)
+        return " or ".join(_type_text(arg, spec) for arg in get_args(annotation))
     if origin is Literal:
         return " or ".join(f"`{yaml_text(arg)}`" for arg in get_args(annotation))
     name = _TYPE_NAMES.get(annotation) or str(getattr(origin or annotation, "__name__", "value"))
-    bounds = [
-        f"{sign} {yaml_text(getattr(m, attr))}"
-        for m in metadata
-        for kind, attr, sign in _BOUNDS
-        if isinstance(m, kind)
-    ]
+    numeric = annotation in (int, float)
+    limits = spec.bounds if spec is not None and numeric else ()
+    bounds = [f"{_BOUND_SIGNS[bound]} {yaml_text(annotation(limit))}" for bound, limit in limits]
     return " ".join([name, ", ".join(bounds)]).strip()
 
 
@@ -296,21 +286,19 @@ def field_markdown(path: tuple[str, ...]) -> str | None:
     title = info.title or path[-1]
     lines = [f"**{title}** · `{'.'.join(path)}`", "", info.description or ""]
     annotation = info.annotation
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if isinstance(annotation, type) and issubclass(annotation, Section):
         return "\n".join([*lines, "", _section_fields(path[0], annotation)])
     nested = SUBSECTIONS.get((path[0], path[1])) if len(path) == 2 else None
     if nested is not None:
-        fields = ", ".join(f"`{name}`" for name in nested.model_fields)
+        fields = ", ".join(f"`{name}`" for name in fields_of(nested))
         return "\n".join([*lines, "", f"- Fields: {fields}, each optional.", "- Default: `null`"])
     choices = field_choices(path)
     facts: list[str] = []
     if not choices or get_origin(annotation) in (Union, types.UnionType):
-        typed = _published_type_text(info.metadata) or _type_text(annotation, info.metadata)
+        typed = _published_type_text(info.spec.json_schema) or _type_text(annotation, info.spec)
         facts.append(f"Type: {typed}")
     facts.append(
-        "Required."
-        if info.is_required()
-        else f"Default: `{yaml_text(info.get_default(call_default_factory=True))}`"
+        "Required." if info.is_required() else f"Default: `{yaml_text(info.get_default())}`"
     )
     if choices:
         facts.append("Allowed: " + ", ".join(f"`{c}`" for c in choices))
@@ -321,12 +309,12 @@ def field_markdown(path: tuple[str, ...]) -> str | None:
     return "\n".join([*lines, "", *(f"- {fact}" for fact in facts)])
 
 
-def _section_fields(name: str, model: type[BaseModel]) -> str:
+def _section_fields(name: str, model: type[Section]) -> str:
     listed = [
         f"`{field}`" + (" (required)" if info.is_required() else "")
-        for field, info in model.model_fields.items()
+        for field, info in fields_of(model).items()
     ]
-    required = " Required." if Profile.model_fields[name].is_required() else ""
+    required = " Required." if fields_of(Profile)[name].is_required() else ""
     return f"Fields: {', '.join(listed)}.{required}"
 
 

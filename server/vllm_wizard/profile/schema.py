@@ -1,4 +1,4 @@
-"""The profile (profile_version 1) as pydantic models.
+"""The profile (profile_version 1) as frozen dataclasses, each field declared with its spec.
 
 Titles and descriptions are written for users: they become the JSON Schema that
 yaml-language-server shows and the hover text of our own server. Enums that mirror vLLM
@@ -6,25 +6,15 @@ flags (quantization, kv_cache_dtype, dtype) come from the pinned vLLM release's 
 
 Deprecated spellings (`fp16`, `fp8_e4m3fn`, ...) are not validated here: the schema stage
 rewrites them to the canonical value and warns (see `VALUE_ALIASES`), so the models only
-ever see vLLM's own spelling.
+ever see vLLM's own spelling. profile/check.py validates data into these classes;
+profile/jsonschema.py writes their JSON Schema.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
-
+from vllm_wizard.profile.fields import declare, to_data
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
 from vllm_wizard.vllm.flags import flag_table
 
@@ -55,28 +45,6 @@ def quantization_choices() -> tuple[str, ...]:
     return ("none", *flag_table().quantization_methods())
 
 
-def _check_quantization(value: str) -> str:
-    choices = quantization_choices()
-    if value not in choices:
-        raise PydanticCustomError(
-            "enum",
-            "Input should be {expected}",
-            {"expected": ", ".join(repr(c) for c in choices)},
-        )
-    return value
-
-
-QuantizationMethod = Annotated[
-    str,
-    AfterValidator(_check_quantization),
-    WithJsonSchema({"type": "string", "enum": list(quantization_choices())}),
-]
-
-
-def _lowercase(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
 def _any_case_pattern(choices: tuple[str, ...]) -> str:
     """A JSON Schema pattern (ECMA regex, no inline flags) matching `choices` in any case."""
     words = ("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in w) for w in choices)
@@ -84,59 +52,41 @@ def _any_case_pattern(choices: tuple[str, ...]) -> str:
 
 
 _INTERCONNECTS: tuple[str, ...] = ("pcie", "nvlink", "unknown")
-AnyCaseInterconnect = Annotated[
-    Interconnect,
-    BeforeValidator(_lowercase),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "anyOf": [
-                {"enum": list(_INTERCONNECTS)},
-                {"pattern": _any_case_pattern(_INTERCONNECTS)},
-            ],
-        }
-    ),
-]
+ANY_CASE_INTERCONNECT_SCHEMA: Mapping[str, Any] = {
+    "type": "string",
+    "anyOf": [
+        {"enum": list(_INTERCONNECTS)},
+        {"pattern": _any_case_pattern(_INTERCONNECTS)},
+    ],
+}
 """`NVLink` is how NVIDIA writes it and how the original CLI took it: any case, stored lowercase."""
 
-
-def _auto_means_none(value: Any) -> Any:
-    return None if value == "auto" else value
-
-
-TensorParallelSize = Annotated[
-    int | None,
-    BeforeValidator(_auto_means_none),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "integer", "minimum": 1},
-                {"type": "string", "enum": ["auto"]},
-                {"type": "null"},
-            ]
-        }
-    ),
-]
+TENSOR_PARALLEL_SIZE_SCHEMA: Mapping[str, Any] = {
+    "anyOf": [
+        {"type": "integer", "minimum": 1},
+        {"type": "string", "enum": ["auto"]},
+        {"type": "null"},
+    ]
+}
 """`tp_size: auto` (the original CLI's spelling) means what null means: the planner chooses."""
 
 
-def _section_config(title: str) -> ConfigDict:
-    return ConfigDict(strict=True, extra="forbid", title=title, validate_default=False)
+class Section:
+    """A mapping of the profile whose keys are declared fields."""
+
+    TITLE: ClassVar[str]
+    NULL_MEANS_DEFAULTS: ClassVar[bool] = True
+    """An explicit `null` section means "all defaults"."""
+
+    # Sections are frozen values: a change is a copy (`dataclasses.replace`).
 
 
-class _Section(BaseModel):
-    """A profile section; an explicit `null` section means "all defaults"."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ModelSection(Section):
+    TITLE = "Model"
+    NULL_MEANS_DEFAULTS = False
 
-    @model_validator(mode="before")
-    @classmethod
-    def _null_means_defaults(cls, data: Any) -> Any:
-        return {} if data is None else data
-
-
-class ModelSection(BaseModel):
-    model_config = _section_config("Model")
-
-    id: str = Field(
+    id: str = declare(
         min_length=1,
         title="Model",
         description=(
@@ -144,7 +94,7 @@ class ModelSection(BaseModel):
             " or a local directory containing `config.json`. Passed to `vllm serve`."
         ),
     )
-    revision: str | None = Field(
+    revision: str | None = declare(
         default=None,
         min_length=1,
         title="Revision",
@@ -153,7 +103,7 @@ class ModelSection(BaseModel):
             " passed to vLLM as `--revision`. `null` uses the default branch."
         ),
     )
-    base_model: str | None = Field(
+    base_model: str | None = declare(
         default=None,
         min_length=1,
         title="Base model",
@@ -167,7 +117,7 @@ class ModelSection(BaseModel):
             " Not passed to vLLM."
         ),
     )
-    dtype: ModelDType = Field(
+    dtype: ModelDType = declare(
         default="auto",
         title="Weights dtype",
         description=(
@@ -176,8 +126,9 @@ class ModelSection(BaseModel):
             " 8.0 or newer (not T4 or V100)."
         ),
     )
-    quantization: QuantizationMethod = Field(
+    quantization: str = declare(
         default="none",
+        choices=quantization_choices,
         title="Quantization",
         description=(
             "Weight quantization method (`--quantization`). `none` serves the checkpoint as it"
@@ -186,7 +137,7 @@ class ModelSection(BaseModel):
             " quantizes it on the fly, halving the weights."
         ),
     )
-    kv_cache_dtype: KvCacheDType = Field(
+    kv_cache_dtype: KvCacheDType = declare(
         default="auto",
         title="KV cache dtype",
         description=(
@@ -194,8 +145,9 @@ class ModelSection(BaseModel):
             " `fp8` stores one byte per value, doubling the tokens that fit."
         ),
     )
-    max_model_len: Annotated[int, Field(gt=0)] | Literal["auto"] | None = Field(
+    max_model_len: int | Literal["auto"] | None = declare(
         default=None,
+        gt=0,
         title="Maximum context length",
         description=(
             "Longest request (prompt + output tokens) the server accepts (`--max-model-len`)."
@@ -203,7 +155,7 @@ class ModelSection(BaseModel):
             " the largest length that fits in memory."
         ),
     )
-    params_b: float | None = Field(
+    params_b: float | None = declare(
         default=None,
         gt=0,
         title="Parameters (billions)",
@@ -212,7 +164,7 @@ class ModelSection(BaseModel):
             " looked up (offline, private model) or to plan for a variant."
         ),
     )
-    trust_remote_code: bool = Field(
+    trust_remote_code: bool = declare(
         default=False,
         title="Trust remote code",
         description=(
@@ -222,10 +174,11 @@ class ModelSection(BaseModel):
     )
 
 
-class HardwareSection(_Section):
-    model_config = _section_config("Hardware")
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HardwareSection(Section):
+    TITLE = "Hardware"
 
-    gpu_name: str = Field(
+    gpu_name: str = declare(
         default="auto",
         min_length=1,
         title="GPU",
@@ -234,16 +187,16 @@ class HardwareSection(_Section):
             " `auto` detects the local GPU through NVML."
         ),
     )
-    gpus: int = Field(
+    gpus: int = declare(
         default=1, ge=1, title="GPUs per node", description="GPUs per node used by vLLM."
     )
-    nodes: int = Field(
+    nodes: int = declare(
         default=1,
         ge=1,
         title="Nodes",
         description="Machines in the deployment; more than one needs pipeline parallelism or Ray.",
     )
-    vram_gb: float | None = Field(
+    vram_gb: float | None = declare(
         default=None,
         gt=0,
         title="Memory per GPU (GiB)",
@@ -252,17 +205,21 @@ class HardwareSection(_Section):
             " less than the marketing figure: an H100 80GB shows 79.2 GiB."
         ),
     )
-    interconnect: AnyCaseInterconnect = Field(
+    interconnect: Interconnect = declare(
         default="unknown",
+        lowercase=True,
+        json_schema=ANY_CASE_INTERCONNECT_SCHEMA,
         title="Interconnect",
         description=(
             "How the GPUs talk to each other: `nvlink`, `pcie` or `unknown` (the GPU's usual"
             " one), in any case (`NVLink`). Affects the tensor-parallel communication estimate."
         ),
     )
-    tp_size: TensorParallelSize = Field(
+    tp_size: int | None = declare(
         default=None,
         ge=1,
+        auto_means_none=True,
+        json_schema=TENSOR_PARALLEL_SIZE_SCHEMA,
         title="Tensor parallel size",
         description=(
             "GPUs one copy of the model is split across (`--tensor-parallel-size`). It must"
@@ -270,7 +227,7 @@ class HardwareSection(_Section):
             " that fits."
         ),
     )
-    pp_size: int | None = Field(
+    pp_size: int | None = declare(
         default=None,
         ge=1,
         title="Pipeline parallel size",
@@ -281,10 +238,11 @@ class HardwareSection(_Section):
     )
 
 
-class SloSection(_Section):
-    model_config = _section_config("Latency targets")
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SloSection(Section):
+    TITLE = "Latency targets"
 
-    ttft_ms: float | None = Field(
+    ttft_ms: float | None = declare(
         default=None,
         gt=0,
         title="Time to first token (ms)",
@@ -294,7 +252,7 @@ class SloSection(_Section):
             " concurrency meets it."
         ),
     )
-    tpot_ms: float | None = Field(
+    tpot_ms: float | None = declare(
         default=None,
         gt=0,
         title="Time per output token (ms)",
@@ -305,30 +263,31 @@ class SloSection(_Section):
     )
 
 
-class WorkloadSection(_Section):
-    model_config = _section_config("Workload")
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WorkloadSection(Section):
+    TITLE = "Workload"
 
-    prompt_tokens: int = Field(
+    prompt_tokens: int = declare(
         default=512, ge=1, title="Prompt tokens", description="Typical prompt length in tokens."
     )
-    gen_tokens: int = Field(
+    gen_tokens: int = declare(
         default=256,
         ge=1,
         title="Generated tokens",
         description="Typical number of tokens generated per request.",
     )
-    concurrency: int = Field(
+    concurrency: int = declare(
         default=1,
         ge=1,
         title="Concurrent requests",
         description="Requests served at the same time; each holds its own KV cache.",
     )
-    streaming: bool = Field(
+    streaming: bool = declare(
         default=True,
         title="Streaming",
         description="Whether clients stream tokens; affects the latency figures reported.",
     )
-    mode: WorkloadMode = Field(
+    mode: WorkloadMode = declare(
         default="balanced",
         title="Batching mode",
         description=(
@@ -336,7 +295,7 @@ class WorkloadSection(_Section):
             " `latency` (small batches, fast first token) or `balanced`."
         ),
     )
-    slo: SloSection | None = Field(
+    slo: SloSection | None = declare(
         default=None,
         title="Latency targets",
         description=(
@@ -346,10 +305,11 @@ class WorkloadSection(_Section):
     )
 
 
-class PolicySection(_Section):
-    model_config = _section_config("Policy")
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PolicySection(Section):
+    TITLE = "Policy"
 
-    gpu_memory_utilization: float = Field(
+    gpu_memory_utilization: float = declare(
         default=0.90,
         gt=0,
         le=1,
@@ -360,7 +320,7 @@ class PolicySection(_Section):
             " sensible; vLLM's own default is 0.92."
         ),
     )
-    overhead_gb: float | None = Field(
+    overhead_gb: float | None = declare(
         default=None,
         ge=0,
         title="Overhead (GiB)",
@@ -369,7 +329,7 @@ class PolicySection(_Section):
             " figure you measured, in GiB per GPU (e.g. from vLLM's start-up log)."
         ),
     )
-    fragmentation_factor: float = Field(
+    fragmentation_factor: float = declare(
         default=1.15,
         ge=1.0,
         le=2.0,
@@ -379,7 +339,7 @@ class PolicySection(_Section):
             " than the concurrent requests strictly use."
         ),
     )
-    headroom_gb: float = Field(
+    headroom_gb: float = declare(
         default=1.0,
         ge=0,
         title="Headroom (GiB)",
@@ -390,11 +350,12 @@ class PolicySection(_Section):
     )
 
 
-class OutputsSection(_Section):
-    model_config = _section_config("Outputs")
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OutputsSection(Section):
+    TITLE = "Outputs"
 
-    emit: list[EmitTarget] = Field(
-        default_factory=lambda: list(DEFAULT_EMIT),
+    emit: list[EmitTarget] = declare(
+        factory=lambda: list(DEFAULT_EMIT),
         title="Artifacts",
         description=(
             "Deployment files `generate` writes: `command` (serve_command.sh), `profile`"
@@ -403,15 +364,15 @@ class OutputsSection(_Section):
             " written."
         ),
     )
-    vllm_args: dict[str, Any] = Field(
-        default_factory=dict,
+    vllm_args: dict[str, Any] = declare(
+        factory=dict,
         title="Extra vLLM arguments",
         description=(
             "Further `vllm serve` flags, snake_case or kebab-case: `true` gives `--flag`,"
             " `false` its negative form, a mapping becomes JSON and a list repeats the flag."
         ),
     )
-    dir: str | None = Field(
+    dir: str | None = declare(
         default=None,
         min_length=1,
         title="Output folder",
@@ -422,25 +383,21 @@ class OutputsSection(_Section):
     )
 
 
-class Profile(BaseModel):
-    model_config = ConfigDict(
-        strict=True,
-        extra="forbid",
-        title="vLLM Wizard profile",
-        json_schema_extra={
-            "description": (
-                "A vLLM deployment plan: which model, on which GPUs, for which workload."
-                " See https://github.com/vllm-wizard/vllm-wizard."
-            )
-        },
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Profile(Section):
+    TITLE = "vLLM Wizard profile"
+    DESCRIPTION: ClassVar[str] = (
+        "A vLLM deployment plan: which model, on which GPUs, for which workload."
+        " See https://github.com/vllm-wizard/vllm-wizard."
     )
+    NULL_MEANS_DEFAULTS = False
 
-    profile_version: Literal[1] = Field(
+    profile_version: Literal[1] = declare(
         default=1,
         title="Profile version",
         description="Version of this file's format. Only 1 exists today.",
     )
-    vllm_version: str | None = Field(
+    vllm_version: str | None = declare(
         default=None,
         pattern=r"^v?\d+\.\d+(\.\d+)?([.+-]?[0-9A-Za-z.]+)?$",
         title="vLLM version",
@@ -449,26 +406,26 @@ class Profile(BaseModel):
             f" `null` means the release this wizard pins ({PINNED_VLLM_VERSION})."
         ),
     )
-    model: ModelSection = Field(
+    model: ModelSection = declare(
         title="Model", description="What to serve: the checkpoint and how to load it."
     )
-    hardware: HardwareSection = Field(
-        default_factory=HardwareSection,
+    hardware: HardwareSection = declare(
+        factory=HardwareSection,
         title="Hardware",
         description="Where it runs: the GPU model, how many, and how they are split.",
     )
-    workload: WorkloadSection = Field(
-        default_factory=WorkloadSection,
+    workload: WorkloadSection = declare(
+        factory=WorkloadSection,
         title="Workload",
         description="What traffic to plan for: request sizes and concurrency.",
     )
-    policy: PolicySection = Field(
-        default_factory=PolicySection,
+    policy: PolicySection = declare(
+        factory=PolicySection,
         title="Policy",
         description="Memory safety margins.",
     )
-    outputs: OutputsSection = Field(
-        default_factory=OutputsSection,
+    outputs: OutputsSection = declare(
+        factory=OutputsSection,
         title="Outputs",
         description="What `generate` writes and any extra vLLM flags.",
     )
@@ -479,7 +436,7 @@ class Profile(BaseModel):
         return (self.vllm_version or PINNED_VLLM_VERSION).removeprefix("v")
 
 
-SECTIONS: Mapping[str, type[BaseModel]] = {
+SECTIONS: Mapping[str, type[Section]] = {
     "model": ModelSection,
     "hardware": HardwareSection,
     "workload": WorkloadSection,
@@ -488,8 +445,14 @@ SECTIONS: Mapping[str, type[BaseModel]] = {
 }
 """Top-level keys that hold a section, and the model of each."""
 
-SUBSECTIONS: Mapping[tuple[str, str], type[BaseModel]] = {("workload", "slo"): SloSection}
+SUBSECTIONS: Mapping[tuple[str, str], type[Section]] = {("workload", "slo"): SloSection}
 """Mappings nested in a section: their keys are checked like a section's."""
 
 OPEN_MAPPINGS: frozenset[tuple[str, str]] = frozenset({("outputs", "vllm_args")})
 """Fields whose keys are free-form (checked against the flag table, not the schema)."""
+
+
+def profile_to_data(profile: Profile) -> dict[str, Any]:
+    """Every field of the profile as plain data, in declaration order."""
+    data: dict[str, Any] = to_data(profile)
+    return data

@@ -1,8 +1,8 @@
 """The schema stage: a parsed YAML tree → a `Profile`, or diagnostics at the right places.
 
 Unknown keys and deprecated spellings are warnings, not errors: they are reported, then
-dropped or rewritten before pydantic sees the data, so a typo never hides the rest of the
-analysis. Every pydantic error is mapped back to the node it concerns.
+dropped or rewritten before the validator (profile/check.py) sees the data, so a typo never
+hides the rest of the analysis. Every problem it finds is mapped back to the node it concerns.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
-
 from vllm_wizard.findings import Fix
+from vllm_wizard.profile.check import Problem, ProfileInvalid, parse_profile
 from vllm_wizard.profile.diagnostics import Code, Diagnostic, Listing, Severity
 from vllm_wizard.profile.document import Node, Pair, Path, lookup, to_python
+from vllm_wizard.profile.fields import REQUIRED, fields_of
 from vllm_wizard.profile.positions import Position, Range
 from vllm_wizard.profile.schema import (
     SECTIONS,
@@ -26,13 +25,13 @@ from vllm_wizard.profile.schema import (
     Profile,
 )
 
-TOP_LEVEL_KEYS: tuple[str, ...] = tuple(Profile.model_fields)
+TOP_LEVEL_KEYS: tuple[str, ...] = tuple(fields_of(Profile))
 
 UNION_EXPECTATIONS: Mapping[tuple[str, ...], str] = {
     ("model", "max_model_len"): "a whole number greater than 0, `auto` or null",
     ("hardware", "tp_size"): "a whole number of at least 1, `auto` or null",
 }
-"""How to describe fields whose type is a union (pydantic reports one error per branch)."""
+"""How to describe fields whose type is a union (one problem is reported per branch)."""
 
 
 MAX_LISTED_CHOICES = 8
@@ -111,7 +110,7 @@ def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str | No
 
 
 def _section_fields(section: str) -> tuple[str, ...]:
-    return tuple(SECTIONS[section].model_fields)
+    return tuple(fields_of(SECTIONS[section]))
 
 
 def _unknown_keys(root: Node) -> list[Diagnostic]:
@@ -119,7 +118,7 @@ def _unknown_keys(root: Node) -> list[Diagnostic]:
     `MAX_LISTED`: the suggestion is the costly part)."""
     sections_of_field: dict[str, str] = {}
     for section, model in SECTIONS.items():
-        for name in model.model_fields:
+        for name in fields_of(model):
             sections_of_field.setdefault(name, section)
 
     def report(pair_key: Node, known: tuple[str, ...], where: str) -> Diagnostic:
@@ -152,7 +151,7 @@ def _unknown_keys(root: Node) -> list[Diagnostic]:
                     continue
                 nested = SUBSECTIONS.get((name, str(inner.key.resolved.value)))
                 if nested is not None and inner.value.resolved.kind == "mapping":
-                    fields = tuple(nested.model_fields)
+                    fields = tuple(fields_of(nested))
                     where = f"in `{name}.{inner.key.resolved.value}`"
                     for leaf in inner.value.mapping_pairs():
                         if leaf.key.resolved.value not in fields:
@@ -188,21 +187,21 @@ def _clean_data(root: Node, aliases: list[tuple[tuple[str, str], Node, str]]) ->
             for (home, name), nested in SUBSECTIONS.items():
                 inner = body.get(name) if home == section else None
                 if isinstance(inner, dict):
-                    for key in [k for k in inner if k not in nested.model_fields]:
+                    for key in [k for k in inner if k not in fields_of(nested)]:
                         del inner[key]
     for (section, name), _node, canonical in aliases:
         data[section][name] = canonical
     return data
 
 
-def _enum_choices(error: ErrorDetails) -> list[str]:
-    """The allowed values named in a pydantic enum/literal error, in order."""
+def _enum_choices(error: Problem) -> list[str]:
+    """The allowed values named in an enum/literal problem, in order."""
     expected = str((error.get("ctx") or {}).get("expected", ""))
     return [c.strip("'` ") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
 
 
-def _error_message(error: ErrorDetails, path: Path, value: Node | None) -> str:
-    """One sentence in the user's terms for one pydantic error; for an explicit null, where
+def _error_message(error: Problem, path: Path, value: Node | None) -> str:
+    """One sentence in the user's terms for one problem; for an explicit null, where
     the field has a default, the advice to leave the key out."""
     message = _value_message(error, path, value)
     resolved = value.resolved if value is not None else None
@@ -221,16 +220,16 @@ def _default_text(path: Path) -> str | None:
     model = SECTIONS.get(str(path[0])) if len(path) == 2 else None
     if len(path) == 3:
         model = SUBSECTIONS.get((str(path[0]), str(path[1])))
-    info = model.model_fields.get(str(path[-1])) if model is not None else None
+    info = fields_of(model).get(str(path[-1])) if model is not None else None
     if info is None or info.is_required():
         return None
-    default = info.get_default(call_default_factory=True)
-    if default is None or isinstance(default, dict | list):
+    default = info.get_default()
+    if default is None or default is REQUIRED or isinstance(default, dict | list):
         return None
     return str(default).lower() if isinstance(default, bool) else str(default)
 
 
-def _value_message(error: ErrorDetails, path: Path, value: Node | None) -> str:
+def _value_message(error: Problem, path: Path, value: Node | None) -> str:
     name = f"`{dotted(path)}`"
     got = describe_node(value) if value is not None else "nothing"
     kind = error["type"]
@@ -282,7 +281,7 @@ def _value_message(error: ErrorDetails, path: Path, value: Node | None) -> str:
 
 
 def _real_path(root: Node, loc: tuple[int | str, ...]) -> Path:
-    """Drop pydantic's union tags (`'int'`, `"literal['auto']"`) from a location."""
+    """Drop the union tags (`'int'`, `"literal['auto']"`) from a location."""
     path: list[int | str] = []
     node: Node | None = root
     for segment in loc:
@@ -304,15 +303,10 @@ def _real_path(root: Node, loc: tuple[int | str, ...]) -> Path:
     return tuple(path)
 
 
-def _pydantic_diagnostics(root: Node, exc: ValidationError) -> Iterator[Diagnostic]:
-    for _path, diagnostic in _pydantic_problems(root, exc):
-        yield diagnostic
-
-
-def data_problems(data: Mapping[str, Any], exc: ValidationError) -> list[tuple[Path, str]]:
+def data_problems(data: Mapping[str, Any], exc: ProfileInvalid) -> list[tuple[Path, str]]:
     """(field, message) for each problem `exc` found in `data`, a profile as plain data (the
     CLI's flags applied to one), worded as the profile's own diagnostics are."""
-    return [(path, d.message) for path, d in _pydantic_problems(_tree(data), exc)]
+    return [(path, d.message) for path, d in _worded_problems(_tree(data), exc)]
 
 
 def _tree(value: Any) -> Node:
@@ -331,9 +325,9 @@ def _tree(value: Any) -> Node:
     return Node("scalar", here, value=value, source=source)
 
 
-def _pydantic_problems(root: Node, exc: ValidationError) -> Iterator[tuple[Path, Diagnostic]]:
-    grouped: dict[Path, list[ErrorDetails]] = {}
-    for error in exc.errors(include_url=False):
+def _worded_problems(root: Node, exc: ProfileInvalid) -> Iterator[tuple[Path, Diagnostic]]:
+    grouped: dict[Path, list[Problem]] = {}
+    for error in exc.problems:
         grouped.setdefault(_real_path(root, tuple(error["loc"])), []).append(error)
     for path, errors in grouped.items():
         key, value = lookup(root, path)
@@ -447,9 +441,9 @@ def validate_tree(root: Node) -> SchemaResult:
             )
         )
     try:
-        profile = Profile.model_validate(_clean_data(root, aliases))
-    except ValidationError as exc:
-        diagnostics.extend(_pydantic_diagnostics(root, exc))
+        profile = parse_profile(_clean_data(root, aliases))
+    except ProfileInvalid as exc:
+        diagnostics.extend(diagnostic for _path, diagnostic in _worded_problems(root, exc))
         return SchemaResult(None, diagnostics)
     diagnostics.extend(_lints(root, profile))
     return SchemaResult(profile, diagnostics)

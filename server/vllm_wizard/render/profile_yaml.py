@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -77,8 +78,9 @@ def comment_lines(lines: Iterable[str]) -> list[str]:
 
 def profile_data(profile: Profile) -> dict[str, Any]:
     """Every field of the profile in its canonical spelling, in the schema's order."""
-    data: dict[str, Any] = profile.model_dump(mode="json")
-    return data
+    from vllm_wizard.profile.schema import profile_to_data
+
+    return profile_to_data(profile)
 
 
 def profile_yaml(
@@ -90,8 +92,7 @@ def profile_yaml(
     `generate --emit`), so generating again from the written file gives the same files.
     """
     if emit is not None:
-        outputs = profile.outputs.model_copy(update={"emit": list(emit)})
-        profile = profile.model_copy(update={"outputs": outputs})
+        profile = replace(profile, outputs=replace(profile.outputs, emit=list(emit)))
     header = [MODELINE]
     if banner:
         header += comment_lines([banner])

@@ -7,6 +7,7 @@ are the ones the fixed profile gets.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from vllm_wizard.findings import FieldPath
@@ -43,8 +44,8 @@ def edited_profile(profile: Profile, edits: Edits) -> Profile:
         section[path[1]] = value
     update: dict[str, Any] = dict(top)
     for name, fields in sections.items():
-        update[name] = getattr(profile, name).model_copy(update=fields)
-    return profile.model_copy(update=update)
+        update[name] = replace(getattr(profile, name), **fields)
+    return replace(profile, **update)
 
 
 LAYOUT_FIELDS = (GPUS_FIELD, NODES_FIELD, TP_FIELD, PP_FIELD)
