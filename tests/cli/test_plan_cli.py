@@ -614,8 +614,10 @@ def test_the_plan_process_does_not_import_heavy_modules() -> None:
         for line in result.stderr.splitlines()
         if line.startswith("import time:")
     }
-    assert "vllm_wizard" in imported and "pydantic" in imported
-    assert imported & {"pygls", "lsprotocol", "huggingface_hub", "pynvml"} == set()
+    assert "vllm_wizard" in imported
+    # pydantic only writes the JSON Schemas (`vllm-wizard schema`), not plan.json
+    heavy = {"pygls", "lsprotocol", "huggingface_hub", "pynvml", "pydantic", "pydantic_core"}
+    assert imported & heavy == set()
     assert json.loads(result.stdout)["memory"]["kv_cache_tokens"] == 15_664
 
 

@@ -2,10 +2,10 @@
 
 Plain frozen dataclasses, so that planning a profile imports no pydantic (~85 ms) and builds
 no validators: the planner makes every value itself. One definition still gives both the
-document `plan --json` prints and `schemas/plan.schema.json`: render/plan_json.py hands these
-classes to pydantic, imported there only when plan.json is written. Field descriptions are
-dataclass field metadata (pydantic reads `description` from it). GiB figures are kept exact in
-memory and rounded to 3 decimals only when serialized.
+document `plan --json` prints (render/dataclass_json.py walks the annotations) and
+`schemas/plan.schema.json` (render/plan_json.py hands these classes to pydantic, imported only
+then). Field descriptions are dataclass field metadata (pydantic reads `description` from it).
+GiB figures are kept exact in memory and rounded to 3 decimals only when serialized.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 class _RoundedToThreeDecimals:
     """pydantic's hook for `Annotated` metadata, called only when render/plan_json.py builds
-    its serializer: a GiB figure is written with 3 decimals, kept exact in memory."""
+    its TypeAdapter: pydantic then writes a GiB figure with 3 decimals as render/dataclass_json.py
+    does (the tests hold one to the other)."""
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
         from pydantic_core import core_schema

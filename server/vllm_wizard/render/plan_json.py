@@ -1,9 +1,9 @@
 """plan.json (DESIGN §7): the Plan as the versioned document scripts rely on.
 
 `plan --json` prints it, `generate` always writes it, and `schemas/plan.schema.json` is its
-JSON Schema, generated from the same dataclasses (planning/result.py). pydantic writes both; it
-is imported here, only when plan.json or its schema is asked for, so that planning (the language
-server's diagnostics) never imports it.
+JSON Schema, generated from the same dataclasses (planning/result.py). The document is written
+by render/dataclass_json.py; pydantic, imported only for the schema, derives the schema from the
+same annotations and field descriptions.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from vllm_wizard.planning.result import (
     PlanDocument,
     PlanWarning,
 )
+from vllm_wizard.render.dataclass_json import section_data
 from vllm_wizard.render.docker import docker_run_command
 from vllm_wizard.render.serve import serve_command
 
@@ -138,24 +139,21 @@ def plan_json(plan: Plan, diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps(plan_json_data(plan, diagnostics), indent=2, ensure_ascii=False) + "\n"
 
 
+def plan_json_data(plan: Plan, diagnostics: Iterable[Diagnostic]) -> dict[str, Any]:
+    """plan.json as JSON values: GiB figures rounded to 3 decimals, floats as floats."""
+    return section_data(plan_document(plan, diagnostics))
+
+
 @cache
-def _document_adapter() -> TypeAdapter[PlanDocument]:
-    """pydantic's serializer and schema for plan.json, built on first use (~10 ms)."""
+def plan_document_adapter() -> TypeAdapter[PlanDocument]:
+    """pydantic's view of plan.json: its schema, and what the tests hold the document to."""
     from pydantic import TypeAdapter
 
     return TypeAdapter(PlanDocument)
 
 
-def plan_json_data(plan: Plan, diagnostics: Iterable[Diagnostic]) -> dict[str, Any]:
-    """plan.json as JSON values: GiB figures rounded to 3 decimals, floats as floats."""
-    data: dict[str, Any] = _document_adapter().dump_python(
-        plan_document(plan, diagnostics), mode="json"
-    )
-    return data
-
-
 def plan_json_schema() -> dict[str, Any]:
-    schema = _document_adapter().json_schema(mode="serialization")
+    schema = plan_document_adapter().json_schema(mode="serialization")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": PLAN_SCHEMA_ID,
