@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import threading
@@ -310,7 +311,12 @@ def in_daemon_thread(call: Callable[[], T], name: str) -> asyncio.Future[T]:
 
 
 def warm_pipeline() -> None:
-    """What the first diagnostics need: the pipeline, the planner and the catalogs."""
+    """What the first diagnostics need: the pipeline, the planner and the catalogs.
+
+    Imported on the event loop, at `initialized`, not in a thread: editors send didOpen right
+    behind it, and its analysis needs these modules anyway. Importing them in a thread made
+    the analysis wait on the thread's module locks and on the GIL's 5 ms hand-over for each
+    (~25 ms later first diagnostics, measured with benchmarks/bench_lsp.py)."""
     from vllm_wizard.catalog.gpus import all_gpus
     from vllm_wizard.catalog.models import catalog_models
     from vllm_wizard.lsp import documents
@@ -319,6 +325,7 @@ def warm_pipeline() -> None:
     del documents, plan
     all_gpus()
     catalog_models()
+    gc.freeze()  # what was just loaded lives as long as the server: collections skip it
 
 
 def warm_features() -> None:
@@ -333,9 +340,8 @@ FEATURES_WARM_UP_AFTER_S = 1.0
 when no profile is opened: importing them sooner would compete with the first analysis."""
 
 
-async def warm_up(server: WizardServer) -> None:
-    """Imports ahead of need, in threads, in the order they are needed."""
-    await asyncio.to_thread(warm_pipeline)
+async def warm_features_later(server: WizardServer) -> None:
+    """The feature modules, in a thread, once the first diagnostics are out."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(server.first_publish.wait(), FEATURES_WARM_UP_AFTER_S)
     await asyncio.to_thread(warm_features)
@@ -355,8 +361,9 @@ def build_server() -> WizardServer:
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: WizardServer, params: types.InitializedParams) -> None:
-        ls.run_task(warm_up(ls), "warm up")
         ls.run_task(ls.pull_settings(), "configuration")
+        warm_pipeline()
+        ls.run_task(warm_features_later(ls), "warm up")
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(
@@ -571,6 +578,9 @@ def serve(*, tcp: str | None, level: str, log_file: str | None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     server = build_server()
     configure_logging(server, level, log_file)
+    # lsprotocol and pygls leave ~50,000 tracked objects that live as long as the process;
+    # full collections walked them again and again (~20 ms before the first diagnostics).
+    gc.freeze()
     if tcp:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))

@@ -38,9 +38,21 @@ def _quantized(model_id: str) -> ResolvedModel | None:
 
 
 @cache
-def _catalog_quantized() -> tuple[ResolvedModel, ...]:
-    """Every quantized catalog checkpoint, resolved once."""
-    found = (_quantized(entry.id) for entry in catalog_models() if _declares_quantization(entry))
+def _catalog_quantized_ids() -> dict[str, tuple[str, ...]]:
+    """The quantized catalog checkpoints by `quantized_of` name: only those of the model at
+    hand are resolved (resolving all 16 took ~6 ms of the first analysis)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for entry in catalog_models():
+        if _declares_quantization(entry):
+            name = quantized_of(entry.id)
+            found[name] = (*found.get(name, ()), entry.id)
+    return found
+
+
+@cache
+def _catalog_quantized(name: str) -> tuple[ResolvedModel, ...]:
+    """The quantized catalog checkpoints named `name` (see `quantized_of`), resolved once."""
+    found = (_quantized(model_id) for model_id in _catalog_quantized_ids().get(name, ()))
     return tuple(model for model in found if model is not None)
 
 
@@ -80,7 +92,7 @@ def quantized_variants(model: ResolvedModel) -> tuple[ResolvedModel, ...]:
     arch = model.arch
     seen: set[str] = {model.model_id}
     variants: list[ResolvedModel] = []
-    for other in (*_catalog_quantized(), *_hf_cache_quantized()):
+    for other in (*_catalog_quantized(wanted), *_hf_cache_quantized()):
         if other.model_id in seen or quantized_of(other.model_id) != wanted:
             continue
         if same_model(arch, other.arch):
