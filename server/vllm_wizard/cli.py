@@ -19,7 +19,7 @@ EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
 
 EMIT_TARGETS = ("command", "profile", "compose", "k8s", "docker")
-"""`outputs.emit`'s values (profile.schema.EmitTarget; not imported: pydantic is slow to load)."""
+"""`outputs.emit`'s values (profile.schema.EmitTarget; not imported: `--help` stays instant)."""
 INTERCONNECTS = ("pcie", "nvlink", "unknown")
 
 

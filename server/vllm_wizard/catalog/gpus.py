@@ -119,6 +119,8 @@ class GpuMatch:
 
 @dataclass(frozen=True, slots=True)
 class _Catalog:
+    """The GPU catalog with its lookup tables, built once from the data file."""
+
     gpus: tuple[GpuSpec, ...]
     exact: dict[str, tuple[GpuSpec, ...]]
     by_nvml: dict[str, tuple[GpuSpec, ...]]

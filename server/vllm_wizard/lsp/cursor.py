@@ -255,6 +255,8 @@ def _block_items(lines: list[str], lineno: int, parent: int) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Word:
+    """The token under the cursor: its columns and how it is quoted."""
+
     start: int
     end: int
     quote: str = ""
@@ -438,6 +440,8 @@ class _Frame:
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
+    """Where the flow-collection reader stood at one point of the line."""
+
     frame: _Frame
     index: int
     start: int

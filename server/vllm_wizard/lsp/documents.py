@@ -75,6 +75,8 @@ def is_profile_document(uri: str, text: str) -> bool:
 
 @dataclass(slots=True)
 class _Entry:
+    """The latest analysis of one document and the text and version it is of."""
+
     version: int | None
     generation: int
     text: str

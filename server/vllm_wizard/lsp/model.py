@@ -33,6 +33,8 @@ class TextEdit:
 
 @dataclass(frozen=True, slots=True)
 class HoverResult:
+    """Hover text, and the range it is about."""
+
     markdown: str
     range: Range | None = None
 
@@ -63,6 +65,8 @@ class CompletionResult:
 
 @dataclass(frozen=True, slots=True)
 class SymbolResult:
+    """One entry of the document outline, with its children."""
+
     name: str
     kind: SymbolKind
     range: Range
@@ -94,12 +98,16 @@ class ActionResult:
 
 @dataclass(frozen=True, slots=True)
 class LensResult:
+    """A code lens: a command shown above a line."""
+
     range: Range
     command: CommandRef
 
 
 @dataclass(slots=True)
 class Completions:
+    """Completion items; `incomplete` asks the client to ask again as the user types."""
+
     items: list[CompletionResult] = field(default_factory=list)
     incomplete: bool = False
 

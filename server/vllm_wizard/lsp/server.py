@@ -70,7 +70,7 @@ class WizardServer(LanguageServer):
 
     @property
     def analyzer(self) -> Analyzer:
-        """Created on first use: importing the pipeline (pydantic, the catalogs) takes a while,
+        """Created on first use: importing the pipeline (the planner, the catalogs) takes a while,
         and `initialize` must not wait for it."""
         if self._analyzer is None:
             from vllm_wizard.lsp.documents import Analyzer

@@ -24,6 +24,8 @@ MAX_DEBOUNCE_MS = 2000
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """The editor's `vllmWizard.*` settings, as the server uses them."""
+
     offline: bool = False
     """Never ask the Hugging Face Hub (`local_files_only=True`)."""
     hub_timeout: float = DEFAULT_HUB_TIMEOUT_S

@@ -425,6 +425,8 @@ class HubModel:
 
 @dataclass(frozen=True, slots=True)
 class _Failure:
+    """A Hub lookup that failed, remembered a while so a retyped id does not retry at once."""
+
     kind: HubErrorKind
     message: str
     at: float

@@ -122,6 +122,8 @@ class ModelUnresolved:
 
 @dataclass(frozen=True, slots=True)
 class _Params:
+    """Parameter counts and where they came from (safetensors, model card, estimate)."""
+
     total: int
     active: int | None
     source: str

@@ -93,6 +93,8 @@ class GpuInputs:
 
 @dataclass(frozen=True, slots=True)
 class ModelInputs:
+    """What the memory model needs of a model: its architecture and parameter counts."""
+
     arch: ModelArch
     params_total: int
     params_by_dtype: dict[str, int] | None
@@ -126,6 +128,8 @@ class Setup:
 
 @dataclass(frozen=True, slots=True)
 class Workload:
+    """What the workload asks of the KV cache, and the margins it must leave."""
+
     concurrency: int
     prompt_tokens: int
     gen_tokens: int

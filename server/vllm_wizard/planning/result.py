@@ -55,12 +55,16 @@ class _Section:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MoE(_Section):
+    """A mixture-of-experts model's routing."""
+
     experts: int = field(metadata=_about("Routed experts per MoE layer."))
     active: int = field(metadata=_about("Experts each token is routed to."))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Architecture(_Section):
+    """The facts of the architecture the memory figures rest on."""
+
     model_type: str = field(metadata=_about("config.json `model_type` (the text model's)."))
     num_layers: int = field(metadata=_about("Decoder layers."))
     num_kv_heads: int = field(
@@ -75,6 +79,8 @@ class Architecture(_Section):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelFacts(_Section):
+    """The checkpoint planned, and where its parameter count came from."""
+
     id: str
     revision: str | None
     params: int = field(metadata=_about("Parameters the weights figure is computed from."))
@@ -86,6 +92,8 @@ class ModelFacts(_Section):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HardwareFacts(_Section):
+    """The GPUs planned for, and where their memory figure came from."""
+
     gpu_name: str
     gpus: int = field(metadata=_about("GPUs per node."))
     nodes: int
@@ -95,6 +103,8 @@ class HardwareFacts(_Section):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Parallel(_Section):
+    """How one copy of the model is split across GPUs."""
+
     tensor_parallel_size: int
     pipeline_parallel_size: int
 
@@ -134,6 +144,8 @@ class Memory(_Section):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Span(_Section):
+    """A range of estimates, with the best estimate inside it."""
+
     low: float
     high: float
     point: float | None = field(
@@ -170,6 +182,8 @@ class SloCheck(_Section):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Performance(_Section):
+    """Performance estimates for one replica at the workload's concurrency."""
+
     decode_tokens_per_s: Span | None = field(
         metadata=_about(
             "Output tokens per second across all concurrent requests (one replica), prefill"
@@ -216,6 +230,8 @@ class Performance(_Section):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FieldEdit(_Section):
+    """One profile field to set."""
+
     # `field` names a field here, so the function is spelled `dataclasses.field`
     field: str = dataclasses.field(metadata=_about("A profile field (dotted path)."))
     value: Any = dataclasses.field(metadata=_about("The value to set; null removes the field."))
@@ -262,12 +278,16 @@ class Recommendation(_Section):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanWarning(_Section):
+    """An error or a warning of the analysis behind the plan."""
+
     code: str
     message: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Derivation(_Section):
+    """How one memory figure was derived."""
+
     figure: str
     value: str
     how: str
@@ -275,6 +295,8 @@ class Derivation(_Section):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Commands(_Section):
+    """The commands that start vLLM with this plan."""
+
     serve: str
     docker_run: str
 

@@ -83,6 +83,8 @@ class Section:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ModelSection(Section):
+    """`model:` what to serve."""
+
     TITLE = "Model"
     NULL_MEANS_DEFAULTS = False
 
@@ -176,6 +178,8 @@ class ModelSection(Section):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class HardwareSection(Section):
+    """`hardware:` where it runs."""
+
     TITLE = "Hardware"
 
     gpu_name: str = declare(
@@ -240,6 +244,8 @@ class HardwareSection(Section):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SloSection(Section):
+    """`workload.slo:` latency targets."""
+
     TITLE = "Latency targets"
 
     ttft_ms: float | None = declare(
@@ -265,6 +271,8 @@ class SloSection(Section):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class WorkloadSection(Section):
+    """`workload:` the traffic to plan for."""
+
     TITLE = "Workload"
 
     prompt_tokens: int = declare(
@@ -307,6 +315,8 @@ class WorkloadSection(Section):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PolicySection(Section):
+    """`policy:` memory safety margins."""
+
     TITLE = "Policy"
 
     gpu_memory_utilization: float = declare(
@@ -352,6 +362,8 @@ class PolicySection(Section):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class OutputsSection(Section):
+    """`outputs:` what `generate` writes."""
+
     TITLE = "Outputs"
 
     emit: list[EmitTarget] = declare(
@@ -385,6 +397,8 @@ class OutputsSection(Section):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Profile(Section):
+    """A whole profile.yaml."""
+
     TITLE = "vLLM Wizard profile"
     DESCRIPTION: ClassVar[str] = (
         "A vLLM deployment plan: which model, on which GPUs, for which workload."

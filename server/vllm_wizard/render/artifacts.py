@@ -42,6 +42,8 @@ class Artifact(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Artifacts:
+    """The files one plan renders to, what was skipped and why, and what to know."""
+
     files: dict[str, Artifact]
     """File name → artifact, in emit order, plan.json last."""
     skipped: dict[str, str]

@@ -57,6 +57,8 @@ class PlannedWrite:
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
+    """What happened to one file: written, unchanged, or left alone."""
+
     name: str
     path: Path
     outcome: Outcome
@@ -64,6 +66,8 @@ class WriteResult:
 
 @dataclass(frozen=True, slots=True)
 class WriteReport:
+    """What happened to every file of one `generate`."""
+
     folder: Path
     results: tuple[WriteResult, ...]
 

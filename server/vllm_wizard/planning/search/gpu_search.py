@@ -42,6 +42,8 @@ Rank = tuple[int, int, int, int]
 
 @dataclass(slots=True)
 class _Hit:
+    """A setup that starts, with what it changed: the search ranks these."""
+
     knobs: tuple[Knob, ...]
     layout: Layout
     memory: MemoryResult

@@ -19,6 +19,8 @@ MAX_NODES = 16
 
 @dataclass(frozen=True, slots=True)
 class Layout:
+    """One way to spread a copy of the model: tp × pp over nodes of GPUs."""
+
     tp: int
     pp: int
     gpus_per_node: int

@@ -30,6 +30,8 @@ class Found:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
+    """What the search found: setups that start, setups that fit, the longest max_model_len."""
+
     starting: tuple[Found, ...] = ()
     """The cheapest few setups that start (empty when the profile starts)."""
     fitting: tuple[Found, ...] = ()
