@@ -1,4 +1,5 @@
-"""Planning imports no pydantic: its results (planning/result.py) are plain dataclasses too.
+"""The way to diagnostics imports no pydantic: the profile (profile/check.py validates it)
+and planning's results (planning/result.py) are plain dataclasses.
 
 Importing pydantic costs ~85 ms of the language server's time to first diagnostics; only the
 edges that write plan.json or a schema import it, lazily. Each check runs in a fresh process,
@@ -62,6 +63,27 @@ def test_planning_a_profile_imports_no_pydantic() -> None:
         assert plans[1].recommendations and plans[1].performance.for_setup
         for plan in plans:
             render_report(plan)
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core"))
+        assert not loaded, loaded[:5]
+        """
+    )
+
+
+def test_the_language_server_s_first_analysis_imports_no_pydantic() -> None:
+    """What the server does for its first diagnostics: parse, validate, resolve, plan."""
+    _run(
+        """
+        import sys
+        from pathlib import Path
+
+        from vllm_wizard.lsp.documents import Analyzer
+        from vllm_wizard.lsp.server import warm_pipeline
+
+        warm_pipeline()
+        analyzer = Analyzer(schedule_lookup=lambda *a, **k: None, on_lookup_done=lambda *a: None)
+        for path in sorted(Path("../examples/profiles").glob("*.yaml")):
+            analysis = analyzer.analysis(path.resolve().as_uri(), path.read_text(), 1)
+            assert analysis is not None and analysis.plan is not None, path
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core"))
         assert not loaded, loaded[:5]
         """

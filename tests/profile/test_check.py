@@ -1,10 +1,7 @@
 """The profile's own validator (profile/check.py): strict like the JSON Schema, every problem
-at its field, and no pydantic on the way to diagnostics (issue 12, item 30)."""
+at its field (tests/planning/test_no_pydantic.py: and no pydantic on the way)."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
 
 import pytest
 
@@ -129,18 +126,3 @@ def test_the_quantization_table_is_the_vllm_release_s() -> None:
         (("model", "quantization"), "enum")
     ]
     assert parse_profile({"model": {**LLAMA, "quantization": "awq"}}).model.quantization == "awq"
-
-
-def test_analysing_a_profile_imports_no_pydantic() -> None:
-    """pydantic costs ~85 ms to import and more to build: it is only for the JSON Schemas."""
-    script = (
-        "import sys\n"
-        "from vllm_wizard.profile.text_stages import analyze_text\n"
-        "analysis = analyze_text('model:\\n  id: a/b\\nhardware:\\n  gpus: 2\\n')\n"
-        "assert analysis.profile is not None, analysis.diagnostics\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pydantic')))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert result.stdout.strip() == "[]"
