@@ -3,7 +3,8 @@
 Strict, as the profile's JSON Schema is: `2.0` is not a whole number, `"8"` not a number and
 `1` not `true`. Problems are reported per field in declaration order, shaped as pydantic's
 errors are (`type`, `loc`, `ctx`, `msg`) so profile/validate.py words them; a union field
-that fails every branch reports one problem per branch, its location tagged with the branch.
+that fails every branch reports one problem per branch, all at the field. An enum's problem
+carries its allowed values in `ctx["choices"]`.
 """
 
 from __future__ import annotations
@@ -153,9 +154,8 @@ def _expected(choices: Iterable[Any]) -> str:
 def _literal(choices: tuple[Any, ...], value: Any, loc: Loc, problems: list[Problem]) -> Any:
     if any(_same(value, choice) for choice in choices):
         return value
-    expected = _expected(choices)
-    message = f"Input should be {expected}"
-    return _problem(problems, "literal_error", message, loc, expected=expected)
+    message = f"Input should be {_expected(choices)}"
+    return _problem(problems, "literal_error", message, loc, choices=choices)
 
 
 def _list(item_type: Any, value: Any, loc: Loc, problems: list[Problem]) -> Any:
@@ -218,6 +218,6 @@ def _text(value: str, spec: FieldSpec, loc: Loc, problems: list[Problem]) -> Any
         )
     choices = spec.choices() if spec.choices is not None else None
     if choices is not None and value not in choices:
-        expected = ", ".join(repr(choice) for choice in choices)
-        return _problem(problems, "enum", f"Input should be {expected}", loc, expected=expected)
+        message = f"Input should be {_expected(choices)}"
+        return _problem(problems, "enum", message, loc, choices=choices)
     return value

@@ -586,8 +586,8 @@ def to_python(node: Node) -> Any:
 def lookup(root: Node | None, path: Sequence[PathSegment]) -> tuple[Node | None, Node | None]:
     """(key node, value node) at `path`; segments that do not match are skipped.
 
-    Skipping lets pydantic error locations with union tags (`('model', 'max_model_len',
-    'int')`) land on the node they concern. The key is None for list items and the root.
+    Skipping lets a location with a segment the tree does not have (`[key]` after a key that
+    is not text) land on the node it concerns. The key is None for list items and the root.
     """
     key: Node | None = None
     node = root

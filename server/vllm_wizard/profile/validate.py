@@ -196,8 +196,7 @@ def _clean_data(root: Node, aliases: list[tuple[tuple[str, str], Node, str]]) ->
 
 def _enum_choices(error: Problem) -> list[str]:
     """The allowed values named in an enum/literal problem, in order."""
-    expected = str((error.get("ctx") or {}).get("expected", ""))
-    return [c.strip("'` ") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
+    return [str(choice) for choice in error["ctx"].get("choices", ())]
 
 
 def _error_message(error: Problem, path: Path, value: Node | None) -> str:
@@ -281,7 +280,8 @@ def _value_message(error: Problem, path: Path, value: Node | None) -> str:
 
 
 def _real_path(root: Node, loc: tuple[int | str, ...]) -> Path:
-    """Drop the union tags (`'int'`, `"literal['auto']"`) from a location."""
+    """A problem's location as far as the tree has nodes: a key that is not text
+    (`outputs.vllm_args: {1: x}`) ends it."""
     path: list[int | str] = []
     node: Node | None = root
     for segment in loc:
@@ -295,8 +295,6 @@ def _real_path(root: Node, loc: tuple[int | str, ...]) -> Path:
             pair = current.get(segment)
             path.append(segment)
             node = pair.value if pair is not None else None
-        elif isinstance(segment, str) and current.kind == "scalar":
-            continue  # a union tag below a scalar value
         else:
             path.append(segment)
             node = None
