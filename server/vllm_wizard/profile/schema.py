@@ -12,7 +12,7 @@ profile/jsonschema.py writes their JSON Schema.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 from vllm_wizard.profile.fields import declare, to_data
 from vllm_wizard.vllm import PINNED_VLLM_VERSION
@@ -51,7 +51,7 @@ def _any_case_pattern(choices: tuple[str, ...]) -> str:
     return f"^({'|'.join(words)})$"
 
 
-_INTERCONNECTS: tuple[str, ...] = ("pcie", "nvlink", "unknown")
+_INTERCONNECTS: tuple[str, ...] = get_args(Interconnect)
 ANY_CASE_INTERCONNECT_SCHEMA: Mapping[str, Any] = {
     "type": "string",
     "anyOf": [
